@@ -1,0 +1,72 @@
+"""Composition root: settings → logging → HTTP session + storage → the bot."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+import sys
+from collections.abc import AsyncIterator
+
+import aiohttp
+
+from bot import __version__
+from bot.app import MJBot
+from bot.config import Settings, SettingsError
+from bot.discord_api import use_rest_base
+from bot.mj.client import MJClient
+from bot.storage import Store
+
+log = logging.getLogger("bot")
+
+USER_AGENT = f"mj-discord-bot/{__version__} (+https://github.com/Rapptz/discord.py)"
+
+
+@contextlib.asynccontextmanager
+async def open_bot(settings: Settings) -> AsyncIterator[MJBot]:
+    """Open the database and the one HTTP session, build the bot; close all of them on the way out."""
+    if settings.discord_api_base:
+        use_rest_base(settings.discord_api_base)
+    store = await Store.open(settings.database_path)
+    try:
+        async with aiohttp.ClientSession() as session:
+            mj = MJClient(
+                session,
+                settings.mj_base_url,
+                settings.mj_api_key,
+                user_agent=USER_AGENT,
+                timeout=settings.mj_timeout,
+            )
+            bot = MJBot(settings=settings, store=store, mj=mj)
+            try:
+                yield bot
+            finally:
+                if not bot.is_closed():
+                    await bot.close()
+    finally:
+        await store.close()
+
+
+async def run(settings: Settings) -> None:
+    async with open_bot(settings) as bot:
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, lambda: asyncio.ensure_future(bot.close()))
+        await bot.start(settings.discord_token)
+    log.info("Stopped cleanly")
+
+
+def main() -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        settings = Settings.from_env()
+    except SettingsError as err:
+        print(f"Configuration error: {err}", file=sys.stderr)
+        return 2
+    asyncio.run(run(settings))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

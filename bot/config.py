@@ -1,0 +1,136 @@
+"""Typed settings, read once from the environment (and `.env`)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from dotenv import load_dotenv
+
+DEFAULT_MJ_BASE_URL = "https://cloud.dataeyes.ai"
+DEFAULT_DATABASE_PATH = "data/bot.sqlite3"
+
+
+class SettingsError(Exception):
+    """A setting is missing or malformed. The message names the setting, never its value."""
+
+
+@dataclass(frozen=True)  # no slots: the class attributes serve as the defaults below
+class Settings:
+    discord_token: str = field(repr=False)
+    mj_api_key: str = field(repr=False)
+    mj_base_url: str = DEFAULT_MJ_BASE_URL
+    database_path: str = DEFAULT_DATABASE_PATH
+    guild_id: int | None = None
+    discord_api_base: str | None = None
+    # How often the poller looks at a running task (seconds); see bot/jobs/cadence.py.
+    poll_min_interval: float = 5.0
+    poll_max_interval: float = 30.0
+    # With the relay's batch route, one request covers many tasks, so each task can be looked at often.
+    batch_poll_interval: float = 1.0
+    # Stuck-job deadlines per mode, in seconds.
+    deadline_fast: float = 20 * 60
+    deadline_relax: float = 90 * 60
+    deadline_turbo: float = 10 * 60
+    # How long a job whose submit answered "queue full" keeps retrying.
+    queue_full_retry_for: float = 15 * 60
+    max_image_bytes: int = 64 * 1024 * 1024
+    # Seconds between two progress edits of one message, and whether pending edits are merged.
+    # The benchmark's naive baseline turns both off.
+    edit_interval: float = 1.5
+    coalesce_edits: bool = True
+    mj_timeout: float = 30.0
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, *, dotenv: bool = True) -> Settings:
+        """Build settings from `environ` (default: the process environment after loading `.env`)."""
+        if environ is None:
+            if dotenv:
+                load_dotenv()
+            environ = os.environ
+        reader = _Reader(environ)
+        settings = cls(
+            discord_token=reader.required("DISCORD_TOKEN"),
+            mj_api_key=reader.required("MJ_API_KEY"),
+            mj_base_url=reader.url("MJ_BASE_URL", DEFAULT_MJ_BASE_URL),
+            database_path=reader.text("DATABASE_PATH", DEFAULT_DATABASE_PATH),
+            guild_id=reader.snowflake("GUILD_ID"),
+            discord_api_base=reader.optional_url("DISCORD_API_BASE"),
+            poll_min_interval=reader.seconds("POLL_MIN_INTERVAL", cls.poll_min_interval),
+            poll_max_interval=reader.seconds("POLL_MAX_INTERVAL", cls.poll_max_interval),
+            batch_poll_interval=reader.seconds("BATCH_POLL_INTERVAL", cls.batch_poll_interval),
+            deadline_fast=reader.seconds("DEADLINE_FAST", cls.deadline_fast),
+            deadline_relax=reader.seconds("DEADLINE_RELAX", cls.deadline_relax),
+            deadline_turbo=reader.seconds("DEADLINE_TURBO", cls.deadline_turbo),
+            queue_full_retry_for=reader.seconds("QUEUE_FULL_RETRY_FOR", cls.queue_full_retry_for),
+            edit_interval=reader.seconds("EDIT_INTERVAL", cls.edit_interval, allow_zero=True),
+            coalesce_edits=reader.flag("COALESCE_EDITS", cls.coalesce_edits),
+        )
+        if settings.poll_max_interval < settings.poll_min_interval:
+            raise SettingsError("POLL_MAX_INTERVAL must not be smaller than POLL_MIN_INTERVAL")
+        return settings
+
+    @property
+    def database_file(self) -> Path:
+        return Path(self.database_path)
+
+
+class _Reader:
+    def __init__(self, environ: Mapping[str, str]) -> None:
+        self._environ = environ
+
+    def _get(self, name: str) -> str | None:
+        value = self._environ.get(name, "").strip()
+        return value or None
+
+    def required(self, name: str) -> str:
+        value = self._get(name)
+        if value is None:
+            raise SettingsError(f"{name} is required but not set (see .env.example)")
+        if any(ch.isspace() for ch in value):
+            raise SettingsError(f"{name} is malformed: it must not contain whitespace")
+        return value
+
+    def text(self, name: str, default: str) -> str:
+        return self._get(name) or default
+
+    def url(self, name: str, default: str) -> str:
+        return self.optional_url(name) or default
+
+    def optional_url(self, name: str) -> str | None:
+        value = self._get(name)
+        if value is None:
+            return None
+        if not value.startswith(("http://", "https://")) or " " in value:
+            raise SettingsError(f"{name} is malformed: expected an http(s) URL")
+        return value.rstrip("/")
+
+    def snowflake(self, name: str) -> int | None:
+        value = self._get(name)
+        if value is None:
+            return None
+        if not value.isdigit():
+            raise SettingsError(f"{name} is malformed: expected a numeric Discord id")
+        return int(value)
+
+    def flag(self, name: str, default: bool) -> bool:
+        value = self._get(name)
+        if value is None:
+            return default
+        if value.lower() not in ("1", "0", "true", "false", "yes", "no"):
+            raise SettingsError(f"{name} is malformed: expected 1 or 0")
+        return value.lower() in ("1", "true", "yes")
+
+    def seconds(self, name: str, default: float, *, allow_zero: bool = False) -> float:
+        value = self._get(name)
+        if value is None:
+            return default
+        try:
+            seconds = float(value)
+        except ValueError:
+            raise SettingsError(f"{name} is malformed: expected a number of seconds") from None
+        if seconds < 0 or (seconds == 0 and not allow_zero):
+            raise SettingsError(f"{name} is malformed: it must be positive")
+        return seconds

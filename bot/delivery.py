@@ -1,0 +1,314 @@
+"""The delivery writer: the only code that writes job messages to Discord.
+
+It writes with the bot token through channel message routes, so no job depends on the 15-minute
+interaction token. At most one write per message is pending, always with the newest state; final
+results go before progress edits, and a per-channel budget keeps us under Discord's route limits.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import io
+import logging
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import discord
+
+from bot import render
+from bot.images import DEFAULT_UPLOAD_LIMIT, ImageDoesNotFit, fit_to_limit
+from bot.models import Job, JobStatus
+from bot.storage import ButtonSpec
+from bot.views import job_view
+
+if TYPE_CHECKING:
+    from bot.mj.client import MJClient
+    from bot.mj.models import Task
+    from bot.storage import Store
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(slots=True)
+class _Write:
+    job: Job
+    final: bool
+    task: Task | None = None
+    attempts: int = 0
+    not_before: float = 0.0
+
+
+@dataclass(slots=True)
+class WriterStats:
+    created: int = 0
+    edited: int = 0
+    skipped_unchanged: int = 0
+    coalesced: int = 0
+    delivered: int = 0
+    failed: int = 0
+    delivered_at: dict[int, float] = field(default_factory=dict)
+
+
+class ChannelBudget:
+    """A sliding window per channel (Discord: about 5 message writes per 5 s) and one global window."""
+
+    def __init__(
+        self, per_channel: tuple[int, float] = (5, 5.0), per_bot: tuple[int, float] = (45, 1.0)
+    ) -> None:
+        self._channel_limit, self._channel_window = per_channel
+        self._global_limit, self._global_window = per_bot
+        self._channels: dict[int, deque[float]] = {}
+        self._global: deque[float] = deque()
+
+    def wait_time(self, channel_id: int, now: float) -> float:
+        """Seconds until a write to this channel fits the budget (0 when it fits now)."""
+        waits = [0.0]
+        sent = self._channels.get(channel_id)
+        if sent is not None:
+            while sent and now - sent[0] >= self._channel_window:
+                sent.popleft()
+            if len(sent) >= self._channel_limit:
+                waits.append(sent[0] + self._channel_window - now)
+        while self._global and now - self._global[0] >= self._global_window:
+            self._global.popleft()
+        if len(self._global) >= self._global_limit:
+            waits.append(self._global[0] + self._global_window - now)
+        return max(waits)
+
+    def spend(self, channel_id: int, now: float) -> None:
+        self._channels.setdefault(channel_id, deque()).append(now)
+        self._global.append(now)
+
+
+class Writer:
+    """Queue of message writes: `show` for progress (coalesced, droppable), `finish` for results (never dropped)."""
+
+    def __init__(
+        self,
+        client: discord.Client,
+        store: Store,
+        mj: MJClient,
+        *,
+        concurrency: int = 8,
+        min_edit_interval: float = 1.5,
+        coalesce: bool = True,
+        max_image_bytes: int = 64 * 1024 * 1024,
+        budget: ChannelBudget | None = None,
+    ) -> None:
+        self._client = client
+        self._store = store
+        self._mj = mj
+        self._min_edit_interval = min_edit_interval
+        self._coalesce = coalesce
+        self._backlog: deque[_Write] = deque()  # uncoalesced writes (the benchmark's naive baseline)
+        self._max_image_bytes = max_image_bytes
+        self._budget = budget or ChannelBudget()
+        self._slots = asyncio.Semaphore(concurrency)
+        self._pending: dict[int, _Write] = {}  # job id → newest write; insertion order = age
+        self._in_flight: set[int] = set()
+        self._last_sent: dict[int, tuple[float, str]] = {}  # job id → (when, content)
+        self._messages: dict[int, int] = {}  # job id → message id posted by this writer
+        self._wake = asyncio.Event()
+        self._workers: set[asyncio.Task[None]] = set()
+        self.stats = WriterStats()
+
+    # -- what the engine calls ----------------------------------------------------------------------
+
+    def show(self, job: Job) -> None:
+        """Show a job's progress soon. Replaces any progress edit not yet sent for it."""
+        current = self._pending.get(job.id)
+        if current is not None and not self._coalesce:
+            self._backlog.append(_Write(job, final=False))
+            return
+        if current is not None:
+            self.stats.coalesced += 1
+            if current.final:
+                return
+            current.job = job
+            return
+        self._pending[job.id] = _Write(job, final=False)
+        self._wake.set()
+
+    def finish(self, job: Job, task: Task | None = None) -> None:
+        """Deliver a job's final state (and image, given its successful task). Never dropped."""
+        if job.id in self._pending and not self._coalesce:
+            self._backlog.append(_Write(job, final=True, task=task))
+            return
+        if job.id in self._pending:
+            self.stats.coalesced += 1
+        self._pending.pop(job.id, None)
+        self._pending[job.id] = _Write(job, final=True, task=task)
+        self._wake.set()
+
+    def note_posted(self, job_id: int, message_id: int, content: str) -> None:
+        """Record a message a cog posted as an interaction response, so unchanged edits are skipped."""
+        self._messages[job_id] = message_id
+        self._last_sent[job_id] = (time.monotonic(), content)
+
+    @property
+    def backlog(self) -> int:
+        return len(self._pending) + len(self._in_flight)
+
+    # -- the loop -----------------------------------------------------------------------------------
+
+    async def run(self) -> None:
+        try:
+            while True:
+                write, wait = self._pick(time.monotonic())
+                if write is None:
+                    self._wake.clear()
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(self._wake.wait(), timeout=wait)
+                    continue
+                await self._slots.acquire()
+                if not self._coalesce:
+                    self._refill_from_backlog(write.job.id)
+                self._budget.spend(write.job.channel_id, time.monotonic())
+                self._in_flight.add(write.job.id)
+                worker = asyncio.create_task(self._perform(write), name=f"write-job-{write.job.id}")
+                self._workers.add(worker)
+                worker.add_done_callback(self._workers.discard)
+        finally:
+            for worker in list(self._workers):
+                worker.cancel()
+            await asyncio.gather(*self._workers, return_exceptions=True)
+
+    def _refill_from_backlog(self, job_id: int) -> None:
+        for queued in list(self._backlog):
+            if queued.job.id == job_id:
+                self._backlog.remove(queued)
+                self._pending[job_id] = queued
+                return
+
+    def _pick(self, now: float) -> tuple[_Write | None, float | None]:
+        """The next write allowed now: finals first, then the oldest progress edit."""
+        soonest: float | None = None
+        for want_final in (True, False):
+            for job_id, write in self._pending.items():
+                if write.final is not want_final or job_id in self._in_flight:
+                    continue
+                wait = max(write.not_before - now, self._budget.wait_time(write.job.channel_id, now))
+                if not write.final and job_id in self._last_sent:
+                    wait = max(wait, self._last_sent[job_id][0] + self._min_edit_interval - now)
+                if wait <= 0:
+                    del self._pending[job_id]
+                    return write, None
+                soonest = wait if soonest is None else min(soonest, wait)
+        return None, soonest
+
+    async def _perform(self, write: _Write) -> None:
+        job_id = write.job.id
+        try:
+            await self._write(write)
+        except asyncio.CancelledError:
+            raise
+        except Exception as err:
+            self._retry_or_drop(write, err)
+        finally:
+            self._in_flight.discard(job_id)
+            self._slots.release()
+            self._wake.set()
+
+    def _retry_or_drop(self, write: _Write, err: Exception) -> None:
+        if not write.final:
+            log.warning("Dropped a progress edit for job %s: %s", write.job.id, err)
+            return
+        write.attempts += 1
+        if write.attempts >= 5:
+            log.error(
+                "Giving up delivering job %s after %d attempts", write.job.id, write.attempts, exc_info=err
+            )
+            self.stats.failed += 1
+            return
+        write.not_before = time.monotonic() + min(30.0, 2.0**write.attempts)
+        log.warning("Delivery of job %s failed (%s); retrying", write.job.id, err)
+        if write.job.id not in self._pending:
+            self._pending[write.job.id] = write
+
+    # -- one write ----------------------------------------------------------------------------------
+
+    async def _write(self, write: _Write) -> None:
+        job = write.job
+        if write.task is not None and job.status is JobStatus.DELIVERING:
+            await self._deliver_image(job, write.task)
+            return
+        content = render.job_content(job)
+        last = self._last_sent.get(job.id)
+        if not write.final and last is not None and last[1] == content:
+            self.stats.skipped_unchanged += 1
+            return
+        await self._send(job, content=content, view=job_view(job, []), files=None)
+        if write.final:
+            self._forget(job.id)
+
+    async def _deliver_image(self, job: Job, task: Task) -> None:
+        limit = job.upload_limit or DEFAULT_UPLOAD_LIMIT
+        data, content_type = await self._mj.download_image(task.id, max_bytes=self._max_image_bytes)
+        try:
+            fitted = await asyncio.to_thread(fit_to_limit, data, limit, content_type)
+        except ImageDoesNotFit as err:
+            done = await self._store.set_status(
+                job.id, JobStatus.FAILED, detail=f"The image could not be posted: {err}."
+            )
+            assert done is not None
+            await self._send(done, content=render.job_content(done), view=None, files=None)
+            self._forget(job.id)
+            return
+        specs = [ButtonSpec(b.custom_id, b.label, b.emoji) for b in task.buttons]
+        buttons = await self._store.save_buttons(job.id, specs)
+        done = await self._store.set_status(job.id, JobStatus.DONE)
+        assert done is not None
+        file = discord.File(io.BytesIO(fitted.data), filename=f"{task.id}.{fitted.filename_ext}")
+        await self._send(done, content=render.job_content(done), view=job_view(done, buttons), files=[file])
+        self.stats.delivered += 1
+        self.stats.delivered_at[job.id] = time.monotonic()
+        self._forget(job.id)
+
+    def _forget(self, job_id: int) -> None:
+        self._last_sent.pop(job_id, None)
+        self._messages.pop(job_id, None)
+
+    async def _send(
+        self, job: Job, *, content: str, view: discord.ui.View | None, files: list[discord.File] | None
+    ) -> None:
+        """Edit the job's message, or post it (as a reply, for actions) when there is none or it was deleted."""
+        channel = self._client.get_partial_messageable(job.channel_id, guild_id=job.guild_id)
+        mentions = discord.AllowedMentions(users=[discord.Object(job.user_id)], everyone=False, roles=False)
+        message_id = self._messages.get(job.id, job.message_id)
+        if message_id is not None:
+            message = channel.get_partial_message(message_id)
+            try:
+                if files is not None:
+                    await message.edit(
+                        content=content, view=view, attachments=files, allowed_mentions=mentions
+                    )
+                else:
+                    await message.edit(content=content, view=view, allowed_mentions=mentions)
+                self.stats.edited += 1
+                self._last_sent[job.id] = (time.monotonic(), content)
+                return
+            except discord.NotFound as err:
+                if err.code != 10008:  # not "Unknown Message": the channel itself is gone
+                    raise
+                log.info("The message of job %s was deleted; posting a new one", job.id)
+                for file in files or ():
+                    file.reset()
+        reference = None
+        if job.reply_to_message_id is not None:
+            reference = discord.MessageReference(
+                message_id=job.reply_to_message_id, channel_id=job.channel_id, fail_if_not_exists=False
+            )
+        sent = await channel.send(
+            content=content,
+            view=view or discord.utils.MISSING,
+            files=files or discord.utils.MISSING,
+            reference=reference or discord.utils.MISSING,
+            allowed_mentions=mentions,
+        )
+        await self._store.set_message(job.id, sent.id)
+        self._messages[job.id] = sent.id
+        self.stats.created += 1
+        self._last_sent[job.id] = (time.monotonic(), content)

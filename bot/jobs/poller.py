@@ -1,0 +1,217 @@
+"""One poller for every running task: a min-heap of due times, an adaptive cadence per task, and batch
+fetches through `list-by-condition` where the relay serves it (per-task fetches otherwise)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import heapq
+import logging
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+
+from bot.jobs.cadence import Cadence
+from bot.mj.client import MJClient
+from bot.mj.errors import MJBatchUnsupported, MJError, MJTaskNotFound, MJTransientError
+from bot.mj.models import Task
+
+log = logging.getLogger(__name__)
+
+TaskHandler = Callable[[Sequence[tuple[int, Task]]], Awaitable[set[int]]]
+MissingHandler = Callable[[int], Awaitable[None]]
+MAX_MISSES = 5
+
+
+@dataclass(slots=True)
+class _Watch:
+    task_id: str
+    interval: float
+    seen: tuple[str, int] | None = None
+    due: float = 0.0
+    misses: int = 0
+
+
+class Poller:
+    """Calls `on_tasks` with fresh tasks; it answers which job ids are finished (no longer polled)."""
+
+    def __init__(
+        self,
+        mj: MJClient,
+        on_tasks: TaskHandler,
+        on_missing: MissingHandler,
+        *,
+        cadence: Cadence,
+        batch_cadence: Cadence,
+        batch_size: int = 500,
+        batch_rate: float = 2.0,
+        concurrency: int = 16,
+    ) -> None:
+        self._mj = mj
+        self._on_tasks = on_tasks
+        self._on_missing = on_missing
+        self._cadence = cadence
+        self._batch_cadence = batch_cadence
+        self._batch_size = batch_size
+        self._batch_gap = 1.0 / batch_rate
+        self._slots = asyncio.Semaphore(concurrency)
+        self._watches: dict[int, _Watch] = {}
+        self._heap: list[tuple[float, int]] = []
+        self._wake = asyncio.Event()
+        self._fetches: set[asyncio.Task[None]] = set()
+        self.batch: bool = False
+
+    async def probe_batch(self) -> bool:
+        """Ask once whether the relay serves batch fetches; the answer holds until a batch call fails."""
+        try:
+            await self._mj.fetch_many(["0"])
+        except MJBatchUnsupported:
+            self.batch = False
+        except MJError as err:
+            log.warning("Could not probe batch fetches (%s); polling tasks one by one", err)
+            self.batch = False
+        else:
+            self.batch = True
+        log.info("Batch task fetch is %s", "available" if self.batch else "not available")
+        return self.batch
+
+    @property
+    def watched(self) -> int:
+        return len(self._watches)
+
+    def watch(self, job_id: int, task_id: str, *, delay: float | None = None) -> None:
+        cadence = self._active_cadence
+        first = cadence.first() if delay is None else delay
+        watch = _Watch(task_id=task_id, interval=first)
+        self._watches[job_id] = watch
+        self._schedule(job_id, watch, first)
+
+    def unwatch(self, job_id: int) -> None:
+        self._watches.pop(job_id, None)
+
+    def poll_now(self, job_id: int) -> bool:
+        watch = self._watches.get(job_id)
+        if watch is None:
+            return False
+        self._schedule(job_id, watch, 0.0)
+        return True
+
+    @property
+    def _active_cadence(self) -> Cadence:
+        return self._batch_cadence if self.batch else self._cadence
+
+    def _schedule(self, job_id: int, watch: _Watch, delay: float) -> None:
+        watch.due = time.monotonic() + delay
+        heapq.heappush(self._heap, (watch.due, job_id))
+        self._wake.set()
+
+    def _pop_due(self, now: float, limit: int) -> list[int]:
+        due: list[int] = []
+        while self._heap and self._heap[0][0] <= now and len(due) < limit:
+            when, job_id = heapq.heappop(self._heap)
+            watch = self._watches.get(job_id)
+            if watch is not None and watch.due == when:  # else a stale entry
+                watch.due = float("inf")
+                due.append(job_id)
+        return due
+
+    async def run(self) -> None:
+        try:
+            while True:
+                now = time.monotonic()
+                if not self._heap or self._heap[0][0] > now:
+                    timeout = self._heap[0][0] - now if self._heap else None
+                    self._wake.clear()
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(self._wake.wait(), timeout=timeout)
+                    continue
+                if self.batch:
+                    started = time.monotonic()
+                    await self._poll_batch(self._pop_due(now, self._batch_size))
+                    await asyncio.sleep(max(0.0, self._batch_gap - (time.monotonic() - started)))
+                else:
+                    for job_id in self._pop_due(now, limit=1_000_000):
+                        await self._slots.acquire()
+                        fetch = asyncio.create_task(self._poll_one(job_id), name=f"poll-job-{job_id}")
+                        self._fetches.add(fetch)
+                        fetch.add_done_callback(self._fetches.discard)
+        finally:
+            for fetch in list(self._fetches):
+                fetch.cancel()
+            await asyncio.gather(*self._fetches, return_exceptions=True)
+
+    async def _poll_batch(self, job_ids: list[int]) -> None:
+        if not job_ids:
+            return
+        by_task = {self._watches[j].task_id: j for j in job_ids if j in self._watches}
+        try:
+            tasks = await self._mj.fetch_many(list(by_task))
+        except MJBatchUnsupported:
+            log.warning("Batch fetch stopped working; polling tasks one by one from now on")
+            self.batch = False
+            for job_id in job_ids:
+                self._reschedule(job_id, progressed=False, delay=0.0)
+            return
+        except MJError as err:
+            log.warning("Batch fetch of %d tasks failed: %s", len(by_task), err)
+            for job_id in job_ids:
+                self._reschedule(job_id, progressed=False)
+            return
+        found = [(by_task[t.id], t) for t in tasks if t.id in by_task]
+        await self._deliver(found)
+        seen = {job_id for job_id, _ in found}
+        for job_id in set(by_task.values()) - seen:
+            await self._missed(job_id)
+
+    async def _poll_one(self, job_id: int) -> None:
+        try:
+            watch = self._watches.get(job_id)
+            if watch is None:
+                return
+            try:
+                task = await self._mj.fetch(watch.task_id)
+            except MJTaskNotFound:
+                await self._missed(job_id)
+                return
+            except (MJTransientError, MJError) as err:
+                log.warning("Fetch of task %s failed: %s", watch.task_id, err)
+                self._reschedule(job_id, progressed=False)
+                return
+            await self._deliver([(job_id, task)])
+        finally:
+            self._slots.release()
+
+    async def _missed(self, job_id: int) -> None:
+        watch = self._watches.get(job_id)
+        if watch is None:
+            return
+        watch.misses += 1
+        if watch.misses >= MAX_MISSES:
+            self.unwatch(job_id)
+            await self._on_missing(job_id)
+        else:
+            self._reschedule(job_id, progressed=False)
+
+    async def _deliver(self, results: Sequence[tuple[int, Task]]) -> None:
+        progressed: dict[int, bool] = {}
+        for job_id, task in results:
+            watch = self._watches.get(job_id)
+            if watch is None:
+                continue
+            watch.misses = 0
+            seen = (task.status.value, task.progress)
+            progressed[job_id] = watch.seen is not None and seen != watch.seen
+            watch.seen = seen
+        finished = await self._on_tasks(results)
+        for job_id, moved in progressed.items():
+            if job_id in finished:
+                self.unwatch(job_id)
+            else:
+                self._reschedule(job_id, progressed=moved)
+
+    def _reschedule(self, job_id: int, *, progressed: bool, delay: float | None = None) -> None:
+        watch = self._watches.get(job_id)
+        if watch is None:
+            return
+        watch.interval = self._active_cadence.next(watch.interval, progressed)
+        self._schedule(job_id, watch, watch.interval if delay is None else delay)

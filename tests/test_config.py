@@ -1,0 +1,60 @@
+"""Settings: required values, defaults, and errors that name the setting but never its value."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.config import DEFAULT_MJ_BASE_URL, Settings, SettingsError
+
+BASE = {"DISCORD_TOKEN": "discord-secret-token", "MJ_API_KEY": "mj-secret-key"}
+
+
+def test_defaults() -> None:
+    settings = Settings.from_env(BASE)
+    assert settings.mj_base_url == DEFAULT_MJ_BASE_URL
+    assert settings.database_path.startswith("data/")
+    assert settings.guild_id is None and settings.discord_api_base is None
+
+
+def test_secrets_stay_out_of_repr() -> None:
+    text = repr(Settings.from_env(BASE))
+    assert "discord-secret-token" not in text and "mj-secret-key" not in text
+
+
+@pytest.mark.parametrize("missing", ["DISCORD_TOKEN", "MJ_API_KEY"])
+def test_missing_required_setting_is_named(missing: str) -> None:
+    env = {k: v for k, v in BASE.items() if k != missing}
+    with pytest.raises(SettingsError, match=missing):
+        Settings.from_env(env)
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("GUILD_ID", "not-a-number"),
+        ("MJ_BASE_URL", "ftp://example"),
+        ("DISCORD_API_BASE", "localhost:8080"),
+        ("POLL_MIN_INTERVAL", "soon"),
+        ("DEADLINE_RELAX", "-5"),
+        ("DISCORD_TOKEN", "has space"),
+    ],
+)
+def test_malformed_setting_names_it_without_its_value(name: str, value: str) -> None:
+    with pytest.raises(SettingsError) as caught:
+        Settings.from_env({**BASE, name: value})
+    assert name in str(caught.value)
+    assert value not in str(caught.value)
+
+
+def test_optional_values_parse() -> None:
+    settings = Settings.from_env(
+        {
+            **BASE,
+            "GUILD_ID": "123",
+            "DISCORD_API_BASE": "http://127.0.0.1:9/api/v10/",
+            "MJ_BASE_URL": "http://x",
+        }
+    )
+    assert settings.guild_id == 123
+    assert settings.discord_api_base == "http://127.0.0.1:9/api/v10"
+    assert settings.mj_base_url == "http://x"
