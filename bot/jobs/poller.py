@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from bot.jobs.cadence import Cadence
 from bot.mj.client import MJClient
-from bot.mj.errors import MJBatchUnsupported, MJError, MJTaskNotFound, MJTransientError
+from bot.mj.errors import MJBatchUnsupported, MJError, MJTaskNotFound
 from bot.mj.models import Task
 
 log = logging.getLogger(__name__)
@@ -143,7 +143,10 @@ class Poller:
     async def _poll_batch(self, job_ids: list[int]) -> None:
         if not job_ids:
             return
-        by_task = {self._watches[j].task_id: j for j in job_ids if j in self._watches}
+        by_task: dict[str, list[int]] = {}
+        for job_id in job_ids:
+            if job_id in self._watches:
+                by_task.setdefault(self._watches[job_id].task_id, []).append(job_id)
         try:
             tasks = await self._mj.fetch_many(list(by_task))
         except MJBatchUnsupported:
@@ -157,11 +160,11 @@ class Poller:
             for job_id in job_ids:
                 self._reschedule(job_id, progressed=False)
             return
-        found = [(by_task[t.id], t) for t in tasks if t.id in by_task]
+        found = [(job_id, task) for task in tasks for job_id in by_task.pop(task.id, ())]
         await self._deliver(found)
-        seen = {job_id for job_id, _ in found}
-        for job_id in set(by_task.values()) - seen:
-            await self._missed(job_id)
+        for missing in by_task.values():
+            for job_id in missing:
+                await self._missed(job_id)
 
     async def _poll_one(self, job_id: int) -> None:
         try:
@@ -173,7 +176,7 @@ class Poller:
             except MJTaskNotFound:
                 await self._missed(job_id)
                 return
-            except (MJTransientError, MJError) as err:
+            except MJError as err:
                 log.warning("Fetch of task %s failed: %s", watch.task_id, err)
                 self._reschedule(job_id, progressed=False)
                 return

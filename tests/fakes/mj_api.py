@@ -22,6 +22,8 @@ from aiohttp import web
 from PIL import Image, ImageDraw
 
 GRID_ACTIONS = ("IMAGINE", "VARIATION", "REROLL")
+BODY = web.RequestKey("body", object)
+RECORD = web.RequestKey("record", object)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
@@ -164,6 +166,7 @@ class FakeMJ:
         self._ids = itertools.count(int(time.time() * 1000) * 1000)
         self._images: dict[str, bytes] = {}
         self._runner: web.AppRunner | None = None
+        self._closing = asyncio.Event()
         self.base_url = ""
 
     # -- control ------------------------------------------------------------------------------------
@@ -176,7 +179,7 @@ class FakeMJ:
         app.router.add_get("/mj/task/{id}/fetch", self._fetch)
         app.router.add_post("/mj/task/list-by-condition", self._list)
         app.router.add_get("/mj/image/{id}", self._image)
-        self._runner = web.AppRunner(app, access_log=None)
+        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
         await site.start()
@@ -184,6 +187,7 @@ class FakeMJ:
         self.base_url = f"http://127.0.0.1:{port}"
 
     async def close(self) -> None:
+        self._closing.set()
         if self._runner is not None:
             await self._runner.cleanup()
 
@@ -224,8 +228,8 @@ class FakeMJ:
             request.method, request.path, f"{request.method} {template}", body, headers, time.monotonic()
         )
         self.requests.append(record)
-        request["record"] = record
-        request["body"] = body
+        request[RECORD] = record
+        request[BODY] = body
         try:
             response = await handler(request)
         except web.HTTPException as err:
@@ -246,7 +250,7 @@ class FakeMJ:
 
     @web.middleware
     async def _inject(self, request: web.Request, handler: Handler) -> web.StreamResponse:
-        pending = self._faults.get(request["record"].route)
+        pending = self._faults.get(request[RECORD].route)
         if not pending:
             return await handler(request)
         kind = pending.pop(0)
@@ -255,7 +259,7 @@ class FakeMJ:
                 status=int(kind), text="<html>upstream error</html>", content_type="text/html"
             )
         if kind == "hang":
-            await asyncio.sleep(3600)
+            await self._closing.wait()
         if kind == "garbage":
             return web.Response(text="\x00not json{", content_type="application/json")
         if kind == "html":
@@ -313,7 +317,7 @@ class FakeMJ:
         )
 
     async def _imagine(self, request: web.Request) -> web.Response:
-        body = request["body"]
+        body = request[BODY]
         if not isinstance(body, dict) or not isinstance(body.get("prompt"), str) or not body["prompt"]:
             return web.json_response({"code": 4, "description": "prompt is required", "result": None})
         prompt: str = body["prompt"]
@@ -338,7 +342,7 @@ class FakeMJ:
         return self._submitted(task)
 
     async def _action(self, request: web.Request) -> web.Response:
-        body = request["body"]
+        body = request[BODY]
         parent = self.tasks.get(str(body.get("taskId"))) if isinstance(body, dict) else None
         custom_id = body.get("customId") if isinstance(body, dict) else None
         if parent is None or custom_id not in [b["customId"] for b in parent.buttons]:
@@ -351,7 +355,7 @@ class FakeMJ:
         return self._submitted(task)
 
     async def _modal(self, request: web.Request) -> web.Response:
-        body = request["body"]
+        body = request[BODY]
         task = self.tasks.get(str(body.get("taskId"))) if isinstance(body, dict) else None
         if task is None or not task.modal:
             return web.json_response({"code": 4, "description": "no such modal task", "result": None})
@@ -394,7 +398,7 @@ class FakeMJ:
     async def _list(self, request: web.Request) -> web.Response:
         if not self.batch_enabled:
             return web.json_response({"error": "Not Found"}, status=404)
-        body = request["body"]
+        body = request[BODY]
         ids = body.get("ids") if isinstance(body, dict) else None
         if not isinstance(ids, list):
             return web.json_response({"error": "ids required"}, status=400)

@@ -1,0 +1,200 @@
+"""Load benchmark: the real bot (a process of its own) against the loopback fake MJ API and fake Discord.
+
+    .venv/bin/python -m bench.run --jobs 10 100 1000 --scale 10
+
+For each N it runs the bot twice on a fresh database: tuned (batch polling where the relay offers it,
+adaptive cadence, coalesced edits) and the naive baseline (a per-task poll every 5 s of job time, every
+change edited at once), and prints one table with the baseline beside it as a ratio.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import os
+import random
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from tests.fakes.discord import FakeDiscord
+from tests.fakes.mj_api import FakeMJ
+
+ROOT = Path(__file__).resolve().parents[1]
+USERS_PER_CHANNEL = 5
+JOBS_PER_CHANNEL = 10
+ARRIVAL_RATE = 15.0  # jobs per second: under Discord's global 50 writes/s with progress edits beside
+
+
+@dataclass
+class RunResult:
+    label: str
+    jobs: int
+    delivered: int
+    http_429: int
+    lag_p50: float
+    lag_p95: float
+    lag_p99: float
+    mj_rps: float
+    fetches_per_task_minute: float
+    peak_rss_mb: float
+    loop_lag_p99_ms: float
+    cpu_per_job_ms: float
+    wall: float
+
+
+def percentile(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def proc_figures(pid: int) -> tuple[float, float]:
+    """(peak RSS in MB, CPU seconds) of a live process, from /proc."""
+    with open(f"/proc/{pid}/status") as status:
+        hwm = next(int(line.split()[1]) for line in status if line.startswith("VmHWM"))
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    ticks = os.sysconf("SC_CLK_TCK")
+    return hwm / 1024, (int(fields[11]) + int(fields[12])) / ticks
+
+
+async def run_once(jobs: int, scale: float, naive: bool, seed: int) -> RunResult:
+    rng = random.Random(seed)
+    durations = {"IMAGINE": 45.0 / scale}
+    mj = FakeMJ(
+        default_duration=45.0 / scale, durations=durations, batch_enabled=not naive, queue_delay=2.0 / scale
+    )
+    discord = FakeDiscord(validate_openapi=False)
+    await mj.start()
+    await discord.start()
+    channels = [discord.channel_id] + [
+        discord.add_channel(f"c{i}") for i in range(max(0, jobs // JOBS_PER_CHANNEL - 1))
+    ]
+    users = [discord.add_user(f"u{i}") for i in range(max(1, len(channels) * USERS_PER_CHANNEL))]
+    with tempfile.TemporaryDirectory() as tmp:
+        env = {
+            **os.environ,
+            "DISCORD_TOKEN": discord.bot_token,
+            "MJ_API_KEY": mj.api_key,
+            "MJ_BASE_URL": mj.base_url,
+            "DATABASE_PATH": str(Path(tmp) / "bench.sqlite3"),
+            "GUILD_ID": str(discord.guild_id),
+            "DISCORD_API_BASE": discord.api_base,
+            "POLL_MIN_INTERVAL": str(5.0 / scale if naive else 6.0 / scale),
+            "POLL_MAX_INTERVAL": str(5.0 / scale if naive else 30.0 / scale),
+            "BATCH_POLL_INTERVAL": "1.0",
+            "EDIT_INTERVAL": "0" if naive else "1.5",
+            "COALESCE_EDITS": "0" if naive else "1",
+        }
+        stats_path = Path(tmp) / "stats.json"
+        bot = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bench.bot_process", str(stats_path), cwd=ROOT, env=env,
+            stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
+        )  # fmt: skip
+        await discord.wait_ready(timeout=30)
+        await asyncio.sleep(0.5)
+        started = time.monotonic()
+        interactions = []
+        for i in range(jobs):
+            channel = channels[i % len(channels)]
+            user = users[(i // len(channels)) % len(users)]
+            interactions.append(
+                await discord.invoke(
+                    "imagine", {"prompt": f"bench job {i}"}, user_id=user, channel_id=channel
+                )
+            )
+            await asyncio.sleep(rng.expovariate(ARRIVAL_RATE))
+        deadline = started + jobs / ARRIVAL_RATE + 45.0 / scale * 3 + 60
+
+        def delivered() -> int:
+            return sum(1 for m in discord.messages.values() if m.attachments)
+
+        with contextlib.suppress(TimeoutError):
+            await discord.wait_for(lambda: delivered() >= jobs, timeout=deadline - time.monotonic())
+        wall = time.monotonic() - started
+        rss, cpu = proc_figures(bot.pid)
+        bot.terminate()
+        _, err = await bot.communicate()
+        if bot.returncode not in (0, -15):
+            print(err.decode()[-3000:], file=sys.stderr)
+        stats = json.loads(stats_path.read_text()) if stats_path.exists() else {"loop_lag": []}
+
+    lags = []
+    for interaction in interactions:
+        message = discord.messages.get(interaction.message_id or 0)
+        if message is None or not message.attachments:
+            continue
+        task_id = message.attachments[0].filename.split(".")[0]
+        if task_id in mj.success_at:
+            lags.append(message.attachment_added_at - mj.success_at[task_id])
+    fetches = mj.count("GET /mj/task/{id}/fetch") + mj.count("POST /mj/task/list-by-condition")
+    task_minutes = sum(t.job_seconds for t in mj.tasks.values()) / 60 * scale
+    per_task = mj.count("GET /mj/task/{id}/fetch") / task_minutes if task_minutes else 0.0
+    result = RunResult(
+        label="naive" if naive else "tuned",
+        jobs=jobs,
+        delivered=delivered(),
+        http_429=discord.rate_limited,
+        lag_p50=percentile(lags, 0.5),
+        lag_p95=percentile(lags, 0.95),
+        lag_p99=percentile(lags, 0.99),
+        mj_rps=len(mj.requests) / wall,
+        fetches_per_task_minute=per_task
+        if naive or not stats.get("batch")
+        else fetches / max(task_minutes, 1e-9),
+        peak_rss_mb=rss,
+        loop_lag_p99_ms=percentile(stats["loop_lag"], 0.99) * 1000,
+        cpu_per_job_ms=cpu / jobs * 1000,
+        wall=wall,
+    )
+    await discord.close()
+    await mj.close()
+    return result
+
+
+def table(rows: list[tuple[RunResult, RunResult]]) -> str:
+    header = (
+        "| N | run | delivered | 429s | lag p50/p95/p99 s | MJ req/s | fetches/task/min | peak RSS MB "
+        "| loop lag p99 ms | CPU ms/job |"
+    )
+    lines = [header, "|" + "---|" * 10]
+    for tuned, naive in rows:
+        for r in (tuned, naive):
+            lines.append(
+                f"| {r.jobs} | {r.label} | {r.delivered}/{r.jobs} | {r.http_429} | "
+                f"{r.lag_p50:.2f}/{r.lag_p95:.2f}/{r.lag_p99:.2f} | {r.mj_rps:.2f} | {r.fetches_per_task_minute:.2f} | "
+                f"{r.peak_rss_mb:.0f} | {r.loop_lag_p99_ms:.1f} | {r.cpu_per_job_ms:.1f} |"
+            )
+        lines.append(
+            f"| {tuned.jobs} | naive/tuned | | | {naive.lag_p50 / tuned.lag_p50:.1f}× p50 | "
+            f"{naive.mj_rps / tuned.mj_rps:.1f}× | | {naive.peak_rss_mb / tuned.peak_rss_mb:.2f}× | | "
+            f"{naive.cpu_per_job_ms / tuned.cpu_per_job_ms:.1f}× |"
+        )
+    return "\n".join(lines)
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--jobs", type=int, nargs="+", default=[10, 100])
+    parser.add_argument("--scale", type=float, default=10.0, help="job times are divided by this")
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args()
+    rows = []
+    for n in args.jobs:
+        tuned = await run_once(n, args.scale, naive=False, seed=args.seed)
+        naive = await run_once(n, args.scale, naive=True, seed=args.seed)
+        rows.append((tuned, naive))
+        print(f"N={n}: tuned {tuned.wall:.0f}s, naive {naive.wall:.0f}s", file=sys.stderr)
+    print(table(rows))
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

@@ -1,0 +1,42 @@
+"""Shared fixtures: the loopback fakes of the MJ API and of Discord, and the bot running against them."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from bot.app import MJBot
+from bot.config import Settings
+from tests.fakes.discord import FakeDiscord
+from tests.fakes.mj_api import FakeMJ
+from tests.harness import make_settings, running_bot
+
+
+@pytest.fixture
+async def fake_mj() -> AsyncIterator[FakeMJ]:
+    mj = FakeMJ(default_duration=1.0, queue_delay=0.1)
+    await mj.start()
+    yield mj
+    await mj.close()
+
+
+@pytest.fixture
+async def fake_discord() -> AsyncIterator[FakeDiscord]:
+    discord = FakeDiscord()
+    await discord.start()
+    yield discord
+    await discord.close()
+    assert discord.violations == [], "the bot broke Discord's rules"
+
+
+@pytest.fixture
+def settings(tmp_path: Path, fake_mj: FakeMJ, fake_discord: FakeDiscord) -> Settings:
+    return make_settings(tmp_path / "bot.sqlite3", fake_mj, fake_discord)
+
+
+@pytest.fixture
+async def bot(settings: Settings, fake_discord: FakeDiscord) -> AsyncIterator[MJBot]:
+    async with running_bot(settings, fake_discord) as bot:
+        yield bot

@@ -1,0 +1,403 @@
+"""The fake Discord's REST routes (a mixin of FakeDiscord, which holds the state)."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
+
+from aiohttp import web
+
+from tests.fakes.discord.records import FakeMessage, RequestRecord
+from tests.fakes.discord.rules import Bucket, message_problems
+
+if TYPE_CHECKING:
+    from tests.fakes.discord.server import FakeDiscord
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+API = "/api/v10"
+VIEW_CHANNEL, SEND_MESSAGES, ATTACH_FILES, READ_HISTORY = 1 << 10, 1 << 11, 1 << 15, 1 << 16
+NO_AUTH = ("/interactions/", "/webhooks/")
+BODY = web.RequestKey("body", object)
+FILES = web.RequestKey("files", list)
+RECORD = web.RequestKey("record", RequestRecord)
+BUCKET_HEADERS = web.RequestKey("bucket_headers", dict)
+
+
+def _json(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
+    """JSON exactly as Discord sends it: discord.py parses a body only when the type is bare application/json."""
+    return web.Response(
+        body=json.dumps(data).encode(), status=status, headers=headers, content_type="application/json"
+    )
+
+
+def _error(status: int, code: int, message: str, **extra: Any) -> web.Response:
+    return _json({"code": code, "message": message, **extra}, status=status)
+
+
+class RestRoutes:
+    """Discord's REST API, as much of it as the bot uses."""
+
+    def add_routes(self: FakeDiscord, app: web.Application) -> None:
+        app.middlewares.append(self._middleware)
+        r = app.router
+        r.add_get(API + "/users/@me", self._me)
+        r.add_get(API + "/oauth2/applications/@me", self._application)
+        r.add_get(API + "/gateway/bot", self._gateway_bot)
+        r.add_get(API + "/gateway", self._gateway_bot)
+        for prefix in ("/applications/{app}/commands", "/applications/{app}/guilds/{guild}/commands"):
+            r.add_get(API + prefix, self._get_commands)
+            r.add_put(API + prefix, self._put_commands)
+        r.add_post(API + "/interactions/{id}/{token}/callback", self._callback)
+        r.add_post(API + "/webhooks/{app}/{token}", self._followup)
+        r.add_route("*", API + "/webhooks/{app}/{token}/messages/{message}", self._webhook_message)
+        r.add_get(API + "/channels/{channel}", self._get_channel)
+        r.add_post(API + "/channels/{channel}/messages", self._create_message)
+        r.add_route("*", API + "/channels/{channel}/messages/{message}", self._channel_message)
+        r.add_post(API + "/users/@me/channels", self._create_dm)
+        r.add_delete(API + "/users/@me/guilds/{guild}", self._leave_guild)
+
+    # -- cross-cutting ------------------------------------------------------------------------------
+
+    @web.middleware
+    async def _middleware(self: FakeDiscord, request: web.Request, handler: Handler) -> web.StreamResponse:
+        if not request.path.startswith(API):
+            return await handler(request)  # the gateway
+        path = request.path.removeprefix(API)
+        resource = request.match_info.route.resource
+        template = resource.canonical.removeprefix(API) if resource else path
+        route = f"{request.method} {_spec_template(template)}"
+        record = RequestRecord(request.method, path, route, 0, time.monotonic())
+        self.requests.append(record)
+        body, files = await _read_body(request)
+        record.json = body
+        request[BODY], request[FILES], request[RECORD] = body, files, record
+        exempt = path.startswith(NO_AUTH)
+        if not exempt and request.headers.get("Authorization") != f"Bot {self.bot_token}":
+            response: web.StreamResponse = _error(401, 0, "401: Unauthorized")
+        elif (limited := self._rate_limit(request, path, exempt)) is not None:
+            response = limited
+        else:
+            if isinstance(body, dict | list) and self.openapi is not None:
+                for problem in self.openapi.problems(request.method, path, body):
+                    self.violation(f"OpenAPI: {problem}")
+            response = await handler(request)
+        record.status = response.status
+        self.changed()
+        return response
+
+    def _rate_limit(self: FakeDiscord, request: web.Request, path: str, exempt: bool) -> web.Response | None:
+        if not self.rate_limits:
+            return None
+        now = time.monotonic()
+        if not exempt:
+            wait = self.global_bucket.take(now)
+            if wait > 0:
+                self.rate_limited += 1
+                headers = {
+                    "Retry-After": f"{wait:.3f}",
+                    "X-RateLimit-Global": "true",
+                    "X-RateLimit-Scope": "global",
+                }
+                return _json(
+                    {"message": "You are being rate limited.", "retry_after": wait, "global": True},
+                    status=429,
+                    headers=headers,
+                )
+        channel = request.match_info.get("channel")
+        if channel is None or "/messages" not in path:
+            return None
+        bucket = self.channel_buckets.setdefault(
+            int(channel), Bucket(f"channel-messages-{channel}", *self.channel_limit)
+        )
+        wait = bucket.take(now)
+        request[BUCKET_HEADERS] = bucket.headers(now)
+        if wait <= 0:
+            return None
+        self.rate_limited += 1
+        headers = {**bucket.headers(now), "Retry-After": f"{wait:.3f}", "X-RateLimit-Scope": "user"}
+        return _json(
+            {"message": "You are being rate limited.", "retry_after": wait, "global": False},
+            status=429,
+            headers=headers,
+        )
+
+    def _respond(self: FakeDiscord, request: web.Request, data: Any, status: int = 200) -> web.Response:
+        return _json(data, status=status, headers=request.get(BUCKET_HEADERS) or {})
+
+    # -- identity and commands ----------------------------------------------------------------------
+
+    async def _me(self: FakeDiscord, request: web.Request) -> web.Response:
+        return _json(self.bot_user())
+
+    async def _application(self: FakeDiscord, request: web.Request) -> web.Response:
+        return _json({
+            "id": str(self.application_id), "name": "mj-bot", "icon": None, "description": "", "rpc_origins": [],
+            "bot_public": True, "bot_require_code_grant": False, "owner": self.bot_user(), "summary": "",
+            "verify_key": "0" * 64, "team": None, "flags": 0, "bot": self.bot_user(),
+        })  # fmt: skip
+
+    async def _gateway_bot(self: FakeDiscord, request: web.Request) -> web.Response:
+        limit = {"total": 1000, "remaining": 1000, "reset_after": 0, "max_concurrency": 1}
+        return _json({"url": self.gateway_url, "shards": 1, "session_start_limit": limit})
+
+    async def _get_commands(self: FakeDiscord, request: web.Request) -> web.Response:
+        guild = request.match_info.get("guild")
+        return _json(self.registered.get(int(guild) if guild else None, []))
+
+    async def _put_commands(self: FakeDiscord, request: web.Request) -> web.Response:
+        guild = request.match_info.get("guild")
+        commands = request[BODY]
+        registered = [
+            {**c, "id": str(self.new_id()), "application_id": str(self.application_id), "version": "1",
+             **({"guild_id": guild} if guild else {})}
+            for c in commands
+        ]  # fmt: skip
+        self.registered[int(guild) if guild else None] = registered
+        self.command_sync_count += 1
+        return _json(registered)
+
+    # -- interactions -------------------------------------------------------------------------------
+
+    async def _callback(self: FakeDiscord, request: web.Request) -> web.Response:
+        interaction = self.interactions.get(int(request.match_info["id"]))
+        if interaction is None or interaction.token != request.match_info["token"]:
+            return _error(404, 10062, "Unknown interaction")
+        now = time.monotonic()
+        if interaction.callbacks:
+            self.violation(f"interaction {interaction.id} acknowledged twice")
+            return _error(400, 40060, "Interaction has already been acknowledged.")
+        if now - interaction.created_at > self.ack_deadline:
+            self.violation(
+                f"interaction {interaction.id} acknowledged after {now - interaction.created_at:.2f}s"
+            )
+            return _error(404, 10062, "Unknown interaction")
+        body = request[BODY] if isinstance(request[BODY], dict) else {}
+        kind = int(body.get("type", 0))
+        data = body.get("data") or {}
+        if kind in (4, 7) and (problems := message_problems(data)):
+            return self._refuse(problems)
+        if kind == 4 and request[FILES] and (refused := self._check_upload(request)):
+            return refused
+        interaction.callbacks.append((kind, body, now))
+        message: FakeMessage | None = None
+        if kind in (4, 5):
+            message = FakeMessage(
+                self.new_id(), interaction.channel_id, self.bot_user(), interaction_id=interaction.id
+            )
+            self._apply(
+                message, data if kind == 4 else {"flags": int(data.get("flags") or 0) | 128}, request[FILES]
+            )
+            self.messages[message.id] = message
+            interaction.message_id = message.id
+        elif kind == 7 and interaction.source_message_id is not None:
+            message = self.messages[interaction.source_message_id]
+            self._apply(message, data, request[FILES], edit=True)
+        if request.query.get("with_response") not in ("1", "true", "True"):
+            return web.Response(status=204)
+        answer: dict[str, Any] = {
+            "interaction": {"id": str(interaction.id), "type": interaction.type,
+                            "response_message_id": str(message.id) if message else None,
+                            "response_message_loading": kind == 5, "response_message_ephemeral": bool(int(data.get("flags") or 0) & 64)},
+        }  # fmt: skip
+        if message is not None:
+            answer["resource"] = {"type": kind, "message": message.to_api(self.guild_id)}
+        return _json(answer)
+
+    def _interaction_for_token(self: FakeDiscord, token: str) -> web.Response | None:
+        interaction = next((i for i in self.interactions.values() if i.token == token), None)
+        if interaction is None:
+            return _error(401, 50027, "Invalid Webhook Token")
+        if time.monotonic() - interaction.created_at > self.token_lifetime:
+            self.expired_token_calls += 1
+            self.violation(f"interaction token of {interaction.id} used after it expired")
+            return _error(401, 50027, "Invalid Webhook Token")
+        return None
+
+    async def _followup(self: FakeDiscord, request: web.Request) -> web.Response:
+        token = request.match_info["token"]
+        if (refused := self._interaction_for_token(token)) is not None:
+            return refused
+        interaction = next(i for i in self.interactions.values() if i.token == token)
+        body = request[BODY] if isinstance(request[BODY], dict) else {}
+        if (problems := message_problems(body)) or (problems := self._upload_problems(request)):
+            return self._refuse(problems)
+        message = FakeMessage(
+            self.new_id(), interaction.channel_id, self.bot_user(), interaction_id=interaction.id
+        )
+        self._apply(message, body, request[FILES])
+        self.messages[message.id] = message
+        interaction.followups.append(message.id)
+        return _json(message.to_api(self.guild_id))
+
+    async def _webhook_message(self: FakeDiscord, request: web.Request) -> web.Response:
+        token = request.match_info["token"]
+        if (refused := self._interaction_for_token(token)) is not None:
+            return refused
+        interaction = next(i for i in self.interactions.values() if i.token == token)
+        wanted = request.match_info["message"]
+        message_id = interaction.message_id if wanted == "@original" else int(wanted)
+        message = self.messages.get(message_id or 0)
+        if message is None or message.deleted:
+            return _error(404, 10008, "Unknown Message")
+        return await self._message_method(request, message)
+
+    # -- channels -----------------------------------------------------------------------------------
+
+    async def _get_channel(self: FakeDiscord, request: web.Request) -> web.Response:
+        channel = self.channels.get(int(request.match_info["channel"]))
+        if channel is None:
+            return _error(404, 10003, "Unknown Channel")
+        return _json(channel)
+
+    def _missing_permission(self: FakeDiscord, channel_id: int, need: int) -> web.Response | None:
+        if self.permissions.get(channel_id, 0) & need != need:
+            return _error(403, 50013, "Missing Permissions")
+        return None
+
+    async def _create_message(self: FakeDiscord, request: web.Request) -> web.Response:
+        channel_id = int(request.match_info["channel"])
+        if channel_id not in self.channels:
+            return _error(404, 10003, "Unknown Channel")
+        body = request[BODY] if isinstance(request[BODY], dict) else {}
+        need = VIEW_CHANNEL | SEND_MESSAGES | (ATTACH_FILES if request[FILES] else 0)
+        need |= READ_HISTORY if body.get("message_reference") else 0
+        if (refused := self._missing_permission(channel_id, need)) is not None:
+            return refused
+        if (problems := message_problems(body)) or (problems := self._upload_problems(request)):
+            return self._refuse(problems)
+        message = FakeMessage(self.new_id(), channel_id, self.bot_user())
+        reference = body.get("message_reference")
+        if reference:
+            message.message_reference = {
+                **reference,
+                "channel_id": str(channel_id),
+                "guild_id": str(self.guild_id),
+            }
+        self._apply(message, body, request[FILES])
+        self.messages[message.id] = message
+        return self._respond(request, message.to_api(self.guild_id))
+
+    async def _channel_message(self: FakeDiscord, request: web.Request) -> web.Response:
+        channel_id = int(request.match_info["channel"])
+        if channel_id not in self.channels:
+            return _error(404, 10003, "Unknown Channel")
+        message = self.messages.get(int(request.match_info["message"]))
+        if message is None or message.deleted or message.channel_id != channel_id:
+            return _error(404, 10008, "Unknown Message")
+        need = VIEW_CHANNEL | (ATTACH_FILES if request[FILES] else 0)
+        if request.method == "PATCH" and (refused := self._missing_permission(channel_id, need)) is not None:
+            return refused
+        return await self._message_method(request, message)
+
+    async def _message_method(self: FakeDiscord, request: web.Request, message: FakeMessage) -> web.Response:
+        if request.method == "GET":
+            return self._respond(request, message.to_api(self.guild_id))
+        if request.method == "DELETE":
+            message.deleted = True
+            return web.Response(status=204, headers=request.get(BUCKET_HEADERS) or {})
+        body = request[BODY] if isinstance(request[BODY], dict) else {}
+        if (problems := message_problems(body)) or (problems := self._upload_problems(request)):
+            return self._refuse(problems)
+        self._apply(message, body, request[FILES], edit=True)
+        return self._respond(request, message.to_api(self.guild_id))
+
+    async def _create_dm(self: FakeDiscord, request: web.Request) -> web.Response:
+        recipient = int(request[BODY]["recipient_id"])
+        channel_id = next((c for c, ch in self.channels.items() if ch.get("recipient") == recipient), None)
+        if channel_id is None:
+            channel_id = self.new_id()
+            self.channels[channel_id] = {"id": str(channel_id), "type": 1, "recipient": recipient,
+                                         "recipients": [self.users[recipient]], "last_message_id": None}  # fmt: skip
+            self.permissions[channel_id] = VIEW_CHANNEL | SEND_MESSAGES | ATTACH_FILES | READ_HISTORY
+        data = {k: v for k, v in self.channels[channel_id].items() if k != "recipient"}
+        return _json(data)
+
+    async def _leave_guild(self: FakeDiscord, request: web.Request) -> web.Response:
+        self.left_guilds.append(int(request.match_info["guild"]))
+        return web.Response(status=204)
+
+    # -- message bodies -----------------------------------------------------------------------------
+
+    def _refuse(self: FakeDiscord, problems: list[str]) -> web.Response:
+        for problem in problems:
+            self.violation(problem)
+        return _error(400, 50035, "Invalid Form Body", errors={"_errors": [{"message": p} for p in problems]})
+
+    def _upload_problems(self: FakeDiscord, request: web.Request) -> list[str]:
+        total = sum(len(data) for _, _, data in request[FILES])
+        return (
+            [f"upload of {total} bytes is over the {self.upload_limit}-byte limit"]
+            if total > self.upload_limit
+            else []
+        )
+
+    def _check_upload(self: FakeDiscord, request: web.Request) -> web.Response | None:
+        problems = self._upload_problems(request)
+        return _error(413, 40005, "Request entity too large") if problems else None
+
+    def _apply(
+        self: FakeDiscord, message: FakeMessage, body: dict[str, Any], files: list[tuple[str, str, bytes]],
+        *, edit: bool = False,
+    ) -> None:  # fmt: skip
+        if "content" in body:
+            message.content = body["content"] or ""
+        if "components" in body:
+            message.components = body["components"] or []
+        if "embeds" in body:
+            message.embeds = body["embeds"] or []
+        if "flags" in body and body["flags"] is not None:
+            message.flags = int(body["flags"])
+        if "allowed_mentions" in body:
+            message.allowed_mentions = body["allowed_mentions"]
+        if "attachments" in body or files:
+            kept = {str(a.get("id")) for a in body.get("attachments") or []}
+            message.attachments = [a for a in message.attachments if str(a.id) in kept] if edit else []
+            message.attachments += self.store_attachments(files)
+            if files:
+                message.attachment_added_at = time.monotonic()
+        if edit:
+            message.edits.append(time.monotonic())
+        message.history.append(message.content)
+
+
+def _spec_template(template: str) -> str:
+    """Our route templates in the names the tests use."""
+    return (
+        template.replace("{channel}", "{channel_id}")
+        .replace("{message}", "{message_id}")
+        .replace("{app}", "{application_id}")
+        .replace("{guild}", "{guild_id}")
+        .replace("{id}", "{interaction_id}")
+        .replace("{token}", "{token}")
+    )
+
+
+async def _read_body(request: web.Request) -> tuple[Any, list[tuple[str, str, bytes]]]:
+    """The JSON body (or a multipart request's payload_json) and any uploaded files."""
+    files: list[tuple[str, str, bytes]] = []
+    if request.content_type.startswith("multipart/"):
+        body: Any = None
+        reader = await request.multipart()
+        while (part := await reader.next()) is not None:
+            name = getattr(part, "name", None)
+            data = await part.read()  # type: ignore[union-attr]
+            if name == "payload_json":
+                body = json.loads(data)
+            elif name and name.startswith("files"):
+                files.append(
+                    (
+                        getattr(part, "filename", None) or "file",
+                        part.headers.get("Content-Type", ""),
+                        bytes(data),
+                    )
+                )
+        return body, files
+    if request.can_read_body:
+        raw = await request.read()
+        try:
+            return json.loads(raw), files
+        except ValueError:
+            return raw.decode(errors="replace"), files
+    return None, files

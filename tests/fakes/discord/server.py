@@ -1,0 +1,338 @@
+"""A fake Discord: gateway and REST on 127.0.0.1, for the real discord.py client.
+
+It keeps what the bot posts, answers like Discord, and records every rule the bot breaks in `violations`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import json
+import logging
+import time
+from collections.abc import Callable
+from typing import Any
+
+from aiohttp import WSMsgType, web
+
+from tests.fakes.discord.records import FakeAttachment, FakeInteraction, FakeMessage, RequestRecord
+from tests.fakes.discord.rest import RestRoutes
+from tests.fakes.discord.rules import Bucket, OpenAPIValidator
+
+log = logging.getLogger(__name__)
+
+ALL_TEXT_PERMISSIONS = (1 << 10) | (1 << 11) | (1 << 14) | (1 << 15) | (1 << 16) | (1 << 6) | (1 << 13)
+VIEW_CHANNEL, SEND_MESSAGES, EMBED_LINKS, ATTACH_FILES, READ_HISTORY = (
+    1 << 10,
+    1 << 11,
+    1 << 14,
+    1 << 15,
+    1 << 16,
+)
+OPTION_TYPES = {"str": 3}
+
+
+class FakeDiscord(RestRoutes):
+    def __init__(
+        self,
+        *,
+        ack_deadline: float = 3.0,
+        token_lifetime: float = 900.0,
+        upload_limit: int = 10 * 1024 * 1024,
+        rate_limits: bool = True,
+        channel_limit: tuple[int, float] = (5, 5.0),
+        global_limit: tuple[int, float] = (50, 1.0),
+        validate_openapi: bool = True,
+    ) -> None:
+        self.ack_deadline = ack_deadline
+        self.token_lifetime = token_lifetime
+        self.upload_limit = upload_limit
+        self.rate_limits = rate_limits
+        self.channel_limit = channel_limit
+        self.global_bucket = Bucket("global", *global_limit)
+        self.openapi = OpenAPIValidator() if validate_openapi else None
+        self._ids = itertools.count(1_100_000_000_000_000_000)
+        self.bot_token = "fake-bot-token"
+        self.application_id = self.new_id()
+        self.bot_user_id = self.application_id
+        self.guild_id = self.new_id()
+        self.users: dict[int, dict[str, Any]] = {}
+        self.channels: dict[int, dict[str, Any]] = {}
+        self.permissions: dict[int, int] = {}
+        self.messages: dict[int, FakeMessage] = {}
+        self.interactions: dict[int, FakeInteraction] = {}
+        self.registered: dict[int | None, list[dict[str, Any]]] = {}
+        self.command_sync_count = 0
+        self.violations: list[str] = []
+        self.requests: list[RequestRecord] = []
+        self.rate_limited = 0
+        self.expired_token_calls = 0
+        self.left_guilds: list[int] = []
+        self.channel_buckets: dict[int, Bucket] = {}
+        self._changed = asyncio.Event()
+        self._ready = asyncio.Event()
+        self._ws: web.WebSocketResponse | None = None
+        self._seq = 0
+        self._runner: web.AppRunner | None = None
+        self.port = 0
+        self.channel_id = self.add_channel("general")
+
+    # -- set-up -------------------------------------------------------------------------------------
+
+    def new_id(self) -> int:
+        return next(self._ids)
+
+    @property
+    def api_base(self) -> str:
+        return f"http://127.0.0.1:{self.port}/api/v10"
+
+    @property
+    def gateway_url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}/gateway"
+
+    def bot_user(self) -> dict[str, Any]:
+        return {"id": str(self.bot_user_id), "username": "mj-bot", "discriminator": "0", "global_name": None,
+                "avatar": None, "bot": True, "flags": 0}  # fmt: skip
+
+    def add_user(self, name: str) -> int:
+        user_id = self.new_id()
+        self.users[user_id] = {"id": str(user_id), "username": name, "discriminator": "0", "global_name": name,
+                               "avatar": None, "flags": 0}  # fmt: skip
+        return user_id
+
+    def add_channel(self, name: str = "channel") -> int:
+        channel_id = self.new_id()
+        self.channels[channel_id] = {"id": str(channel_id), "type": 0, "name": name, "guild_id": str(self.guild_id),
+                                     "position": len(self.channels), "permission_overwrites": [], "nsfw": False,
+                                     "parent_id": None, "topic": None, "last_message_id": None, "rate_limit_per_user": 0}  # fmt: skip
+        self.permissions[channel_id] = ALL_TEXT_PERMISSIONS
+        return channel_id
+
+    def set_app_permissions(self, channel_id: int, permissions: int) -> None:
+        self.permissions[channel_id] = permissions
+
+    def delete_message(self, message_id: int) -> None:
+        self.messages[message_id].deleted = True
+        self.changed()
+
+    def delete_channel(self, channel_id: int) -> None:
+        self.channels.pop(channel_id, None)
+        self.changed()
+
+    def channel_messages(self, channel_id: int) -> list[FakeMessage]:
+        return [m for m in self.messages.values() if m.channel_id == channel_id and not m.deleted]
+
+    def commands(self, guild_id: int | None) -> list[dict[str, Any]]:
+        return self.registered.get(guild_id, [])
+
+    def violation(self, text: str) -> None:
+        log.error("Discord rule broken: %s", text)
+        self.violations.append(text)
+        self.changed()
+
+    def changed(self) -> None:
+        self._changed.set()
+
+    async def wait_for(self, predicate: Callable[[], bool], timeout: float = 10.0) -> None:
+        deadline = time.monotonic() + timeout
+        while not predicate():
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise TimeoutError(
+                    f"condition not met within {timeout}s; violations so far: {self.violations}"
+                )
+            self._changed.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._changed.wait(), timeout=min(remaining, 0.25))
+
+    async def wait_ready(self, timeout: float = 10.0) -> None:
+        await asyncio.wait_for(self._ready.wait(), timeout=timeout)
+
+    # -- server -------------------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        app = web.Application(client_max_size=64 * 1024 * 1024)
+        app.router.add_get("/gateway", self._gateway)
+        self.add_routes(app)
+        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        self.port = self._runner.addresses[0][1]
+
+    async def close(self) -> None:
+        if self._ws is not None:
+            await self._ws.close()
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    # -- gateway ------------------------------------------------------------------------------------
+
+    async def _gateway(self, request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse(max_msg_size=0)
+        await ws.prepare(request)
+        await ws.send_json({"op": 10, "d": {"heartbeat_interval": 41250}, "s": None, "t": None})
+        async for message in ws:
+            if message.type is not WSMsgType.TEXT:
+                continue
+            payload = json.loads(message.data)
+            op = payload.get("op")
+            if op == 1:
+                await ws.send_json({"op": 11, "d": None, "s": None, "t": None})
+            elif op == 2:
+                if payload["d"].get("token") != self.bot_token:
+                    await ws.close(code=4004, message=b"Authentication failed.")
+                    break
+                self._ws = ws
+                await self._identify()
+            elif op == 6:
+                await ws.send_json({"op": 9, "d": False, "s": None, "t": None})
+        if self._ws is ws:
+            self._ws = None
+            self._ready.clear()
+        return ws
+
+    async def _dispatch(self, event: str, data: dict[str, Any]) -> None:
+        assert self._ws is not None, "no client is connected to the fake gateway"
+        self._seq += 1
+        await self._ws.send_json({"op": 0, "s": self._seq, "t": event, "d": data})
+
+    async def _identify(self) -> None:
+        await self._dispatch("READY", {
+            "v": 10, "user": self.bot_user(), "guilds": [{"id": str(self.guild_id), "unavailable": True}],
+            "session_id": "fake-session", "resume_gateway_url": self.gateway_url,
+            "application": {"id": str(self.application_id), "flags": 0}, "private_channels": [], "relationships": [],
+        })  # fmt: skip
+        await self._dispatch("GUILD_CREATE", self.guild_payload())
+        self._ready.set()
+        self.changed()
+
+    def guild_payload(self) -> dict[str, Any]:
+        everyone = {"id": str(self.guild_id), "name": "@everyone", "permissions": str(ALL_TEXT_PERMISSIONS),
+                    "position": 0, "color": 0, "hoist": False, "managed": False, "mentionable": False, "flags": 0}  # fmt: skip
+        return {
+            "id": str(self.guild_id), "name": "Fake Guild", "icon": None, "owner_id": str(self.new_id()),
+            "roles": [everyone], "channels": list(self.channels.values()), "members": [self.member(self.bot_user())],
+            "member_count": len(self.users) + 1, "large": False, "unavailable": False, "features": [], "emojis": [],
+            "stickers": [], "voice_states": [], "presences": [], "threads": [], "stage_instances": [],
+            "guild_scheduled_events": [], "joined_at": "2026-01-01T00:00:00+00:00", "preferred_locale": "en-US",
+            "verification_level": 0, "default_message_notifications": 0, "explicit_content_filter": 0, "mfa_level": 0,
+            "premium_tier": 0, "system_channel_flags": 0, "nsfw_level": 0, "afk_timeout": 300,
+        }  # fmt: skip
+
+    @staticmethod
+    def member(user: dict[str, Any], permissions: int = ALL_TEXT_PERMISSIONS) -> dict[str, Any]:
+        return {"user": user, "roles": [], "joined_at": "2026-01-01T00:00:00+00:00", "deaf": False, "mute": False,
+                "flags": 0, "pending": False, "nick": None, "avatar": None, "premium_since": None,
+                "communication_disabled_until": None, "permissions": str(permissions)}  # fmt: skip
+
+    # -- interactions -------------------------------------------------------------------------------
+
+    async def _interact(
+        self, kind: int, data: dict[str, Any], *, user_id: int, channel_id: int, locale: str = "en-US",
+        message: FakeMessage | None = None,
+    ) -> FakeInteraction:  # fmt: skip
+        interaction = FakeInteraction(
+            self.new_id(), f"token-{self.new_id()}", kind, user_id, channel_id, data
+        )
+        interaction.source_message_id = message.id if message else None
+        self.interactions[interaction.id] = interaction
+        payload: dict[str, Any] = {
+            "id": str(interaction.id), "application_id": str(self.application_id), "type": kind, "data": data,
+            "token": interaction.token, "version": 1, "guild_id": str(self.guild_id), "channel_id": str(channel_id),
+            "channel": {**self.channels[channel_id], "permissions": str(self.permissions[channel_id])},
+            "member": self.member(self.users[user_id]), "app_permissions": str(self.permissions[channel_id]),
+            "locale": locale, "guild_locale": "en-US", "entitlements": [],
+            "authorizing_integration_owners": {"0": str(self.guild_id)}, "context": 0,
+            "attachment_size_limit": self.upload_limit, "guild": {"id": str(self.guild_id), "locale": "en-US", "features": []},
+        }  # fmt: skip
+        if message is not None:
+            payload["message"] = message.to_api(self.guild_id)
+        await self._dispatch("INTERACTION_CREATE", payload)
+        return interaction
+
+    def _command(self, name: str) -> dict[str, Any]:
+        for command in self.registered.get(self.guild_id, []) + self.registered.get(None, []):
+            if command["name"] == name:
+                return command
+        raise AssertionError(f"/{name} is not registered (registered: {self.registered})")
+
+    async def invoke(
+        self, name: str, options: dict[str, object] | None = None, *, user_id: int, channel_id: int | None = None,
+        subcommand: str | None = None, locale: str = "en-US",
+    ) -> FakeInteraction:  # fmt: skip
+        command = self._command(name)
+        declared = command.get("options") or []
+        if subcommand is not None:
+            group = next(o for o in declared if o["name"] == subcommand)
+            declared = group.get("options") or []
+        built = []
+        for key, value in (options or {}).items():
+            option = next((o for o in declared if o["name"] == key), None)
+            assert option is not None, f"/{name} has no option {key!r}"
+            built.append({"name": key, "type": option["type"], "value": value})
+        if subcommand is not None:
+            built = [{"name": subcommand, "type": 1, "options": built}]
+        data = {
+            "id": command["id"],
+            "name": name,
+            "type": 1,
+            "options": built,
+            "guild_id": str(self.guild_id),
+        }
+        return await self._interact(
+            2, data, user_id=user_id, channel_id=channel_id or self.channel_id, locale=locale
+        )
+
+    async def autocomplete(
+        self,
+        name: str,
+        options: dict[str, object],
+        focused: str,
+        *,
+        user_id: int,
+        channel_id: int | None = None,
+    ) -> FakeInteraction:
+        command = self._command(name)
+        declared = {o["name"]: o for o in command.get("options") or []}
+        built = [{"name": k, "type": declared[k]["type"], "value": v, **({"focused": True} if k == focused else {})}
+                 for k, v in options.items()]  # fmt: skip
+        data = {
+            "id": command["id"],
+            "name": name,
+            "type": 1,
+            "options": built,
+            "guild_id": str(self.guild_id),
+        }
+        return await self._interact(4, data, user_id=user_id, channel_id=channel_id or self.channel_id)
+
+    async def click(self, message_id: int, custom_id: str, *, user_id: int) -> FakeInteraction:
+        message = self.messages.get(message_id)
+        assert message is not None and not message.deleted, f"message {message_id} does not exist"
+        assert custom_id in message.custom_ids(), f"message {message_id} carries no button {custom_id!r}"
+        data = {"custom_id": custom_id, "component_type": 2}
+        return await self._interact(3, data, user_id=user_id, channel_id=message.channel_id, message=message)
+
+    async def submit_modal(
+        self, interaction: FakeInteraction, values: dict[str, str], *, user_id: int | None = None
+    ) -> FakeInteraction:
+        modal = interaction.modal
+        assert modal is not None, "that interaction was not answered with a modal"
+        rows = []
+        for row in modal.get("components", []):
+            inputs = [{"type": 4, "custom_id": c["custom_id"], "value": values.get(c["custom_id"], c.get("value", ""))}
+                      for c in row.get("components", [])]  # fmt: skip
+            rows.append({"type": 1, "components": inputs})
+        data = {"custom_id": modal["custom_id"], "components": rows}
+        message = self.messages.get(interaction.source_message_id or 0)
+        return await self._interact(
+            5,
+            data,
+            user_id=user_id or interaction.user_id,
+            channel_id=interaction.channel_id,
+            message=message,
+        )
+
+    def store_attachments(self, files: list[tuple[str, str, bytes]]) -> list[FakeAttachment]:
+        return [FakeAttachment(self.new_id(), name, ctype, len(data), data) for name, ctype, data in files]
