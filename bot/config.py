@@ -36,6 +36,7 @@ class Settings:
     deadline_turbo: float = 10 * 60
     # How long a job whose submit answered "queue full" keeps retrying.
     queue_full_retry_for: float = 15 * 60
+    queue_full_retry_base: float = 5.0  # the first retry's delay; it doubles on each attempt
     max_image_bytes: int = 64 * 1024 * 1024
     # Seconds between two progress edits of one message, and whether pending edits are merged.
     # The benchmark's naive baseline turns both off.
@@ -65,6 +66,7 @@ class Settings:
             deadline_relax=reader.seconds("DEADLINE_RELAX", cls.deadline_relax),
             deadline_turbo=reader.seconds("DEADLINE_TURBO", cls.deadline_turbo),
             queue_full_retry_for=reader.seconds("QUEUE_FULL_RETRY_FOR", cls.queue_full_retry_for),
+            queue_full_retry_base=reader.seconds("QUEUE_FULL_RETRY_BASE", cls.queue_full_retry_base),
             edit_interval=reader.seconds("EDIT_INTERVAL", cls.edit_interval, allow_zero=True),
             coalesce_edits=reader.flag("COALESCE_EDITS", cls.coalesce_edits),
         )

@@ -13,8 +13,8 @@ import io
 import logging
 import time
 from collections import deque
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any
 
 import discord
 
@@ -48,6 +48,8 @@ class WriterStats:
     skipped_unchanged: int = 0
     coalesced: int = 0
     delivered: int = 0
+    reencoded: int = 0
+    direct_messages: int = 0
     failed: int = 0
     delivered_at: dict[int, float] = field(default_factory=dict)
 
@@ -245,26 +247,27 @@ class Writer:
             self._forget(job.id)
 
     async def _deliver_image(self, job: Job, task: Task) -> None:
+        """Download, fit, post; only then mark the job DONE, so a crash in between delivers again."""
         limit = job.upload_limit or DEFAULT_UPLOAD_LIMIT
         data, content_type = await self._mj.download_image(task.id, max_bytes=self._max_image_bytes)
         try:
             fitted = await asyncio.to_thread(fit_to_limit, data, limit, content_type)
         except ImageDoesNotFit as err:
-            done = await self._store.set_status(
-                job.id, JobStatus.FAILED, detail=f"The image could not be posted: {err}."
-            )
-            assert done is not None
-            await self._send(done, content=render.job_content(done), view=None, files=None)
+            failed = replace(job, status=JobStatus.FAILED, detail=f"The image could not be posted: {err}.")
+            await self._send(failed, content=render.job_content(failed), view=None, files=None)
+            await self._store.set_status(job.id, JobStatus.FAILED, detail=failed.detail)
             self._forget(job.id)
             return
         specs = [ButtonSpec(b.custom_id, b.label, b.emoji) for b in task.buttons]
         buttons = await self._store.save_buttons(job.id, specs)
-        done = await self._store.set_status(job.id, JobStatus.DONE)
-        assert done is not None
+        done = replace(job, status=JobStatus.DONE)
         file = discord.File(io.BytesIO(fitted.data), filename=f"{task.id}.{fitted.filename_ext}")
         await self._send(done, content=render.job_content(done), view=job_view(done, buttons), files=[file])
+        await self._store.set_status(job.id, JobStatus.DONE)
         self.stats.delivered += 1
         self.stats.delivered_at[job.id] = time.monotonic()
+        if fitted.reencoded:
+            self.stats.reencoded += 1
         self._forget(job.id)
 
     def _forget(self, job_id: int) -> None:
@@ -274,7 +277,32 @@ class Writer:
     async def _send(
         self, job: Job, *, content: str, view: discord.ui.View | None, files: list[discord.File] | None
     ) -> None:
-        """Edit the job's message, or post it (as a reply, for actions) when there is none or it was deleted."""
+        """Edit the job's message, or post it (as a reply, for actions) when there is none or it was deleted.
+
+        A result that cannot reach its channel (deleted, or permissions taken away) goes to the user by DM.
+        """
+        try:
+            await self._send_to_channel(job, content=content, view=view, files=files)
+        except (discord.Forbidden, discord.NotFound) as err:
+            if not job.status.is_final:
+                raise  # progress: the caller drops it
+            log.warning(
+                "Job %s cannot be posted in channel %s (%s); sending it by DM", job.id, job.channel_id, err
+            )
+            for file in files or ():
+                file.reset()
+            dm = await self._client.create_dm(discord.Object(job.user_id))
+            note = f"I could not post this in <#{job.channel_id}> (the channel is gone or I lack permission there).\n"
+            await dm.send(
+                content=(note + content)[:2000],
+                view=view or discord.utils.MISSING,
+                files=files or discord.utils.MISSING,
+            )
+            self.stats.direct_messages += 1
+
+    async def _send_to_channel(
+        self, job: Job, *, content: str, view: discord.ui.View | None, files: list[discord.File] | None
+    ) -> None:
         channel = self._client.get_partial_messageable(job.channel_id, guild_id=job.guild_id)
         mentions = discord.AllowedMentions(users=[discord.Object(job.user_id)], everyone=False, roles=False)
         message_id = self._messages.get(job.id, job.message_id)
@@ -296,18 +324,16 @@ class Writer:
                 log.info("The message of job %s was deleted; posting a new one", job.id)
                 for file in files or ():
                     file.reset()
-        reference = None
+        extra: dict[str, Any] = {}
         if job.reply_to_message_id is not None:
-            reference = discord.MessageReference(
+            extra["reference"] = discord.MessageReference(
                 message_id=job.reply_to_message_id, channel_id=job.channel_id, fail_if_not_exists=False
             )
-        sent = await channel.send(
-            content=content,
-            view=view or discord.utils.MISSING,
-            files=files or discord.utils.MISSING,
-            reference=reference or discord.utils.MISSING,
-            allowed_mentions=mentions,
-        )
+        if view is not None:
+            extra["view"] = view
+        if files:
+            extra["files"] = files
+        sent = await channel.send(content=content, allowed_mentions=mentions, **extra)
         await self._store.set_message(job.id, sent.id)
         self._messages[job.id] = sent.id
         self.stats.created += 1

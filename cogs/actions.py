@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import discord
 from discord.ext import commands
 
 from bot import render
 from bot.models import JobStatus, NewJob
-from bot.views import result_view
+from bot.views import DYNAMIC_ITEMS, result_view
 from cogs.checks import jump_url, missing_permissions_message
 
 if TYPE_CHECKING:
@@ -29,6 +29,17 @@ class Actions(commands.Cog):
 
     async def cog_load(self) -> None:
         self.bot.clicks = self
+
+    @commands.Cog.listener()
+    async def on_interaction(self, interaction: Interaction) -> None:
+        """A button no handler claims (an id from an old version, or a mangled one) still gets an answer."""
+        if interaction.type is not discord.InteractionType.component:
+            return
+        data: dict[str, Any] = dict(interaction.data or {})
+        custom_id = str(data.get("custom_id", ""))
+        if any(item.__discord_ui_compiled_template__.fullmatch(custom_id) for item in DYNAMIC_ITEMS):
+            return
+        await _tell(interaction, "This button is no longer supported by this bot. Nothing was submitted.")
 
     async def _owned_job(self, interaction: Interaction, job_id: int) -> Job | None:
         """The job, when it exists and the clicking user owns it; otherwise explain and answer None."""

@@ -7,7 +7,7 @@ from bot.config import Settings
 from tests.fakes.discord import FakeDiscord
 from tests.fakes.mj_api import FakeMJ
 from tests.harness import running_bot
-from tests.test_e2e_imagine import has_image, imagine
+from tests.test_e2e_imagine import has_image, imagine, replies_to
 
 ACTION = "POST /mj/submit/action"
 
@@ -61,7 +61,8 @@ async def test_buttons_work_after_a_restart_and_commands_sync_once(
         click = await fake_discord.click(grid.id, grid.custom_ids()[3], user_id=user)
         await fake_discord.wait_for(lambda: bool(click.callbacks))
         assert click.callbacks[0][0] == 7
-        replies = lambda: [m for m in fake_discord.channel_messages(grid.channel_id) if m.message_reference]  # noqa: E731
-        await fake_discord.wait_for(lambda: bool(replies()) and has_image(replies()[0]), timeout=20)
-        assert replies()[0].content.startswith("**Upscale 4**")
+        await fake_discord.wait_for(
+            lambda: any(has_image(m) for m in replies_to(fake_discord, grid)), timeout=20
+        )
+        assert replies_to(fake_discord, grid)[0].content.startswith("**Upscale 4**")
     assert fake_discord.command_sync_count == 1, "an unchanged command set is not synced again"

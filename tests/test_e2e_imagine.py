@@ -25,6 +25,15 @@ def has_image(message: FakeMessage) -> bool:
     return bool(message.attachments) and bool(message.components)
 
 
+def replies_to(discord: FakeDiscord, message: FakeMessage) -> list[FakeMessage]:
+    """The messages that reply to `message` (the results of its buttons)."""
+    return [
+        m
+        for m in discord.channel_messages(message.channel_id)
+        if m.message_reference and int(m.message_reference["message_id"]) == message.id
+    ]
+
+
 def edit_bodies(discord: FakeDiscord, message_id: int) -> list[tuple[float, dict[str, object]]]:
     return [
         (r.at, r.json or {})

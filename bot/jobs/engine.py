@@ -205,7 +205,8 @@ class Engine:
                 job, JobStatus.FAILED, f"{reason.removesuffix('; retrying')} for {minutes} min; giving up."
             )
             return
-        delay = random.uniform(0.5, 1.0) * min(300.0, 5.0 * 2 ** (job.submit_attempts - 1))
+        base = self._settings.queue_full_retry_base
+        delay = random.uniform(0.5, 1.0) * min(300.0, base * 2 ** (job.submit_attempts - 1))
         detail = f"{reason} (attempt {job.submit_attempts + 1})"
         queued = await self._store.requeue(job.id, datetime.now(UTC) + timedelta(seconds=delay), detail)
         assert queued is not None

@@ -163,8 +163,9 @@ class FakeMJ:
         self.requests: list[FakeRequest] = []
         self.success_at: dict[str, float] = {}
         self._faults: dict[str, list[str]] = {}
+        self.faults_served: list[str] = []
         self._ids = itertools.count(int(time.time() * 1000) * 1000)
-        self._images: dict[str, bytes] = {}
+        self.images: dict[str, bytes] = {}
         self._runner: web.AppRunner | None = None
         self._closing = asyncio.Event()
         self.base_url = ""
@@ -254,6 +255,7 @@ class FakeMJ:
         if not pending:
             return await handler(request)
         kind = pending.pop(0)
+        self.faults_served.append(kind)
         if kind in ("500", "502", "503"):
             return web.Response(
                 status=int(kind), text="<html>upstream error</html>", content_type="text/html"
@@ -408,7 +410,6 @@ class FakeMJ:
         task = self.tasks.get(request.match_info["id"])
         if task is None or task.state(time.monotonic())[0] != "SUCCESS":
             return web.json_response({"error": "image not found"}, status=404)
-        if task.id not in self._images:
-            size = (4096, 4096) if self.big_images else self.image_size
-            self._images[task.id] = await asyncio.to_thread(_png, task.id, size, self.big_images)
-        return web.Response(body=self._images[task.id], content_type="image/png")
+        if task.id not in self.images:
+            self.images[task.id] = await asyncio.to_thread(_png, task.id, self.image_size, self.big_images)
+        return web.Response(body=self.images[task.id], content_type="image/png")

@@ -114,7 +114,7 @@ class OpenAPIValidator:
         return self._validators[pointer]
 
 
-_SNOWFLAKE_KEYS = frozenset({"id", "users", "roles", "message_id", "channel_id", "guild_id"})
+_SNOWFLAKE_KEYS = frozenset({"id", "users", "roles", "message_id", "channel_id", "guild_id", "recipient_id"})
 
 
 def _snowflakes_as_strings(value: Any, key: str = "") -> Any:

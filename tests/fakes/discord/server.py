@@ -64,6 +64,7 @@ class FakeDiscord(RestRoutes):
         self.interactions: dict[int, FakeInteraction] = {}
         self.registered: dict[int | None, list[dict[str, Any]]] = {}
         self.command_sync_count = 0
+        self.identify_count = 0
         self.violations: list[str] = []
         self.requests: list[RequestRecord] = []
         self.rate_limited = 0
@@ -185,6 +186,7 @@ class FakeDiscord(RestRoutes):
                     await ws.close(code=4004, message=b"Authentication failed.")
                     break
                 self._ws = ws
+                self.identify_count += 1
                 await self._identify()
             elif op == 6:
                 await ws.send_json({"op": 9, "d": False, "s": None, "t": None})
