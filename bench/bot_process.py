@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import signal
 import sys
 import time
@@ -26,6 +27,7 @@ async def probe_loop_lag(samples: list[float]) -> None:
 
 
 async def main() -> dict[str, object]:
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings = Settings.from_env(dotenv=False)
     lags: list[float] = []
     async with open_bot(settings) as bot:

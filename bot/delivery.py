@@ -31,6 +31,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+PROGRESS_RESERVE = 2  # slots of each channel's window that progress edits leave to final results
+
 
 @dataclass(slots=True)
 class _Write:
@@ -65,19 +67,25 @@ class ChannelBudget:
         self._channels: dict[int, deque[float]] = {}
         self._global: deque[float] = deque()
 
-    def wait_time(self, channel_id: int, now: float) -> float:
-        """Seconds until a write to this channel fits the budget (0 when it fits now)."""
+    def wait_time(self, channel_id: int, now: float, *, reserve: int = 0) -> float:
+        """Seconds until a write to this channel fits the budget (0 when it fits now).
+
+        `reserve` keeps that many slots of the channel's window free (progress edits leave room for results).
+        """
         waits = [0.0]
         sent = self._channels.get(channel_id)
         if sent is not None:
             while sent and now - sent[0] >= self._channel_window:
                 sent.popleft()
-            if len(sent) >= self._channel_limit:
-                waits.append(sent[0] + self._channel_window - now)
+            allowed = self._channel_limit - reserve
+            if len(sent) >= allowed:
+                waits.append(sent[len(sent) - allowed] + self._channel_window - now)
         while self._global and now - self._global[0] >= self._global_window:
             self._global.popleft()
-        if len(self._global) >= self._global_limit:
-            waits.append(self._global[0] + self._global_window - now)
+        if len(self._global) >= self._global_limit - reserve:
+            waits.append(
+                self._global[len(self._global) - (self._global_limit - reserve)] + self._global_window - now
+            )
         return max(waits)
 
     def spend(self, channel_id: int, now: float) -> None:
@@ -192,7 +200,10 @@ class Writer:
             for job_id, write in self._pending.items():
                 if write.final is not want_final or job_id in self._in_flight:
                     continue
-                wait = max(write.not_before - now, self._budget.wait_time(write.job.channel_id, now))
+                reserve = 0 if write.final else PROGRESS_RESERVE
+                wait = max(
+                    write.not_before - now, self._budget.wait_time(write.job.channel_id, now, reserve=reserve)
+                )
                 if not write.final and job_id in self._last_sent:
                     wait = max(wait, self._last_sent[job_id][0] + self._min_edit_interval - now)
                 if wait <= 0:
