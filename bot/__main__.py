@@ -10,6 +10,7 @@ import sys
 from collections.abc import AsyncIterator
 
 import aiohttp
+import discord
 
 from bot import __version__
 from bot.app import MJBot
@@ -20,7 +21,7 @@ from bot.storage import Store
 
 log = logging.getLogger("bot")
 
-USER_AGENT = f"mj-discord-bot/{__version__} (+https://github.com/Rapptz/discord.py)"
+USER_AGENT = f"mj-discord-bot/{__version__} discord.py/{discord.__version__} aiohttp/{aiohttp.__version__}"
 
 
 @contextlib.asynccontextmanager

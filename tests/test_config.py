@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
 from bot.config import DEFAULT_MJ_BASE_URL, Settings, SettingsError
@@ -58,3 +63,22 @@ def test_optional_values_parse() -> None:
     assert settings.guild_id == 123
     assert settings.discord_api_base == "http://127.0.0.1:9/api/v10"
     assert settings.mj_base_url == "http://x"
+
+
+def test_python_m_bot_stops_with_one_line_naming_the_setting(tmp_path: Path) -> None:
+    env = {"PATH": os.environ.get("PATH", ""), "MJ_API_KEY": "mj-secret-key", "GUILD_ID": "abc"}
+    result = subprocess.run(
+        [sys.executable, "-m", "bot"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert (
+        result.stderr.strip()
+        == "Configuration error: DISCORD_TOKEN is required but not set (see .env.example)"
+    )
+    assert "mj-secret-key" not in result.stderr + result.stdout
