@@ -29,7 +29,7 @@ class Settings:
     poll_min_interval: float = 5.0
     poll_max_interval: float = 30.0
     # With the relay's batch route, one request covers many tasks, so each task can be looked at often.
-    batch_poll_interval: float = 1.0
+    batch_poll_interval: float = 0.5
     # Stuck-job deadlines per mode, in seconds.
     deadline_fast: float = 20 * 60
     deadline_relax: float = 90 * 60

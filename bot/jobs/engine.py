@@ -61,9 +61,8 @@ class Engine:
             self._on_tasks,
             self._on_missing,
             cadence=Cadence(settings.poll_min_interval, settings.poll_max_interval),
-            batch_cadence=Cadence(
-                settings.batch_poll_interval, max(settings.batch_poll_interval, settings.poll_min_interval)
-            ),
+            # One batch request costs the same for one task or five hundred: no reason to back off.
+            batch_cadence=Cadence(settings.batch_poll_interval, settings.batch_poll_interval, jitter=0.0),
         )
 
     # -- start and resume ---------------------------------------------------------------------------
