@@ -13,13 +13,14 @@ import io
 import logging
 import time
 from collections import deque
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 import discord
 
 from bot import render
 from bot.images import DEFAULT_UPLOAD_LIMIT, ImageDoesNotFit, fit_to_limit
+from bot.mj.errors import MJImageTooLarge
 from bot.models import Job, JobStatus
 from bot.storage import ButtonSpec
 from bot.views import job_view
@@ -31,7 +32,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-PROGRESS_RESERVE = 2  # slots of each channel's window that progress edits leave to final results
+PROGRESS_CHANNEL_RESERVE = 2  # slots of each channel's window that progress edits leave to results
 
 
 @dataclass(slots=True)
@@ -53,7 +54,6 @@ class WriterStats:
     reencoded: int = 0
     direct_messages: int = 0
     failed: int = 0
-    delivered_at: dict[int, float] = field(default_factory=dict)
 
 
 class ChannelBudget:
@@ -67,26 +67,27 @@ class ChannelBudget:
         self._channels: dict[int, deque[float]] = {}
         self._global: deque[float] = deque()
 
-    def wait_time(self, channel_id: int, now: float, *, reserve: int = 0) -> float:
+    def wait_time(self, channel_id: int, now: float, *, progress: bool = False) -> float:
         """Seconds until a write to this channel fits the budget (0 when it fits now).
 
-        `reserve` keeps that many slots of the channel's window free (progress edits leave room for results).
+        Progress edits may use only part of each window, so a finished job's result never waits long.
         """
-        waits = [0.0]
-        sent = self._channels.get(channel_id)
-        if sent is not None:
-            while sent and now - sent[0] >= self._channel_window:
-                sent.popleft()
-            allowed = self._channel_limit - reserve
-            if len(sent) >= allowed:
-                waits.append(sent[len(sent) - allowed] + self._channel_window - now)
-        while self._global and now - self._global[0] >= self._global_window:
-            self._global.popleft()
-        if len(self._global) >= self._global_limit - reserve:
-            waits.append(
-                self._global[len(self._global) - (self._global_limit - reserve)] + self._global_window - now
-            )
-        return max(waits)
+        channel_limit = self._channel_limit - PROGRESS_CHANNEL_RESERVE if progress else self._channel_limit
+        global_limit = self._global_limit // 2 if progress else self._global_limit
+        sent = self._channels.setdefault(channel_id, deque())
+        return max(
+            0.0,
+            self._window_wait(sent, channel_limit, self._channel_window, now),
+            self._window_wait(self._global, global_limit, self._global_window, now),
+        )
+
+    @staticmethod
+    def _window_wait(sent: deque[float], limit: int, window: float, now: float) -> float:
+        while sent and now - sent[0] >= window:
+            sent.popleft()
+        if len(sent) < limit:
+            return 0.0
+        return sent[len(sent) - limit] + window - now
 
     def spend(self, channel_id: int, now: float) -> None:
         self._channels.setdefault(channel_id, deque()).append(now)
@@ -200,10 +201,8 @@ class Writer:
             for job_id, write in self._pending.items():
                 if write.final is not want_final or job_id in self._in_flight:
                     continue
-                reserve = 0 if write.final else PROGRESS_RESERVE
-                wait = max(
-                    write.not_before - now, self._budget.wait_time(write.job.channel_id, now, reserve=reserve)
-                )
+                budget_wait = self._budget.wait_time(write.job.channel_id, now, progress=not write.final)
+                wait = max(write.not_before - now, budget_wait)
                 if not write.final and job_id in self._last_sent:
                     wait = max(wait, self._last_sent[job_id][0] + self._min_edit_interval - now)
                 if wait <= 0:
@@ -226,18 +225,17 @@ class Writer:
             self._wake.set()
 
     def _retry_or_drop(self, write: _Write, err: Exception) -> None:
+        """Progress is dropped; a result is retried with backoff for as long as the bot runs.
+
+        Its job stays DELIVERING in the database until it is posted, so a restart retries it too.
+        """
         if not write.final:
             log.warning("Dropped a progress edit for job %s: %s", write.job.id, err)
             return
         write.attempts += 1
-        if write.attempts >= 5:
-            log.error(
-                "Giving up delivering job %s after %d attempts", write.job.id, write.attempts, exc_info=err
-            )
-            self.stats.failed += 1
-            return
-        write.not_before = time.monotonic() + min(30.0, 2.0**write.attempts)
-        log.warning("Delivery of job %s failed (%s); retrying", write.job.id, err)
+        self.stats.failed += 1
+        write.not_before = time.monotonic() + min(300.0, 2.0**write.attempts)
+        log.warning("Delivery of job %s failed (%s); retry %d", write.job.id, err, write.attempts)
         if write.job.id not in self._pending:
             self._pending[write.job.id] = write
 
@@ -260,10 +258,10 @@ class Writer:
     async def _deliver_image(self, job: Job, task: Task) -> None:
         """Download, fit, post; only then mark the job DONE, so a crash in between delivers again."""
         limit = job.upload_limit or DEFAULT_UPLOAD_LIMIT
-        data, content_type = await self._mj.download_image(task.id, max_bytes=self._max_image_bytes)
         try:
+            data, content_type = await self._mj.download_image(task.id, max_bytes=self._max_image_bytes)
             fitted = await asyncio.to_thread(fit_to_limit, data, limit, content_type)
-        except ImageDoesNotFit as err:
+        except (ImageDoesNotFit, MJImageTooLarge) as err:
             failed = replace(job, status=JobStatus.FAILED, detail=f"The image could not be posted: {err}.")
             await self._send(failed, content=render.job_content(failed), view=None, files=None)
             await self._store.set_status(job.id, JobStatus.FAILED, detail=failed.detail)
@@ -276,7 +274,6 @@ class Writer:
         await self._send(done, content=render.job_content(done), view=job_view(done, buttons), files=[file])
         await self._store.set_status(job.id, JobStatus.DONE)
         self.stats.delivered += 1
-        self.stats.delivered_at[job.id] = time.monotonic()
         if fitted.reencoded:
             self.stats.reencoded += 1
         self._forget(job.id)

@@ -117,6 +117,11 @@ class Engine:
         else:
             self.queue.put(job.user_id, job.id)
 
+    async def cancel(self, job: Job, reason: str) -> None:
+        """Cancel a job that was never submitted."""
+        self.queue.discard(job.id)
+        await self._store.set_status(job.id, JobStatus.CANCELLED, detail=reason)
+
     async def claim_button(self, button_id: int, new: NewJob) -> ClaimResult:
         """Create the job a button click asks for, once; a second click gets the first one's job."""
         claim = await self._store.claim_button(button_id, new)
