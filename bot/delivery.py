@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-PROGRESS_CHANNEL_RESERVE = 2  # slots of each channel's window that progress edits leave to results
+PROGRESS_CHANNEL_RESERVE = 3  # slots of each channel's window that progress edits leave to results
 
 
 @dataclass(slots=True)
@@ -89,6 +89,13 @@ class ChannelBudget:
             return 0.0
         return sent[len(sent) - limit] + window - now
 
+    def restamp(self, channel_id: int, spent_at: float, now: float) -> None:
+        """Move a spent slot to the moment its request really leaves (after a download, say)."""
+        for sent in (self._channels.setdefault(channel_id, deque()), self._global):
+            if spent_at in sent:
+                sent.remove(spent_at)
+            sent.append(now)
+
     def spend(self, channel_id: int, now: float) -> None:
         self._channels.setdefault(channel_id, deque()).append(now)
         self._global.append(now)
@@ -122,6 +129,7 @@ class Writer:
         self._in_flight: set[int] = set()
         self._last_sent: dict[int, tuple[float, str]] = {}  # job id → (when, content)
         self._messages: dict[int, int] = {}  # job id → message id posted by this writer
+        self._spent_at: dict[int, float] = {}  # job id → when its write took a budget slot
         self._wake = asyncio.Event()
         self._workers: set[asyncio.Task[None]] = set()
         self.stats = WriterStats()
@@ -177,7 +185,8 @@ class Writer:
                 await self._slots.acquire()
                 if not self._coalesce:
                     self._refill_from_backlog(write.job.id)
-                self._budget.spend(write.job.channel_id, time.monotonic())
+                self._spent_at[write.job.id] = time.monotonic()
+                self._budget.spend(write.job.channel_id, self._spent_at[write.job.id])
                 self._in_flight.add(write.job.id)
                 worker = asyncio.create_task(self._perform(write), name=f"write-job-{write.job.id}")
                 self._workers.add(worker)
@@ -220,6 +229,7 @@ class Writer:
         except Exception as err:
             self._retry_or_drop(write, err)
         finally:
+            self._spent_at.pop(job_id, None)
             self._in_flight.discard(job_id)
             self._slots.release()
             self._wake.set()
@@ -311,6 +321,8 @@ class Writer:
     async def _send_to_channel(
         self, job: Job, *, content: str, view: discord.ui.View | None, files: list[discord.File] | None
     ) -> None:
+        if (spent_at := self._spent_at.pop(job.id, None)) is not None:
+            self._budget.restamp(job.channel_id, spent_at, time.monotonic())
         channel = self._client.get_partial_messageable(job.channel_id, guild_id=job.guild_id)
         mentions = discord.AllowedMentions(users=[discord.Object(job.user_id)], everyone=False, roles=False)
         message_id = self._messages.get(job.id, job.message_id)

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
+import collections
 import json
 import logging
 import random
-from collections import Counter
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+import re
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, TypeVar
+from urllib.parse import quote
 
 import aiohttp
 
@@ -31,7 +32,41 @@ from bot.mj.models import SubmitResult, Task
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
-_SAFE_TO_RESUBMIT = (429, 503)  # the API says it did not take the request
+Reader = Callable[[aiohttp.ClientResponse], Awaitable[T]]
+
+FETCH = "GET /mj/task/{id}/fetch"
+FETCH_MANY = "POST /mj/task/list-by-condition"
+IMAGE = "GET /mj/image/{id}"
+PROBE_TASK_ID = "0"  # a task id no API knows: fetching it proves the key and the User-Agent
+
+_NOTHING_SENT_STATUSES = (429, 503)  # the API says it did not take the request: a submit may be resent
+_RETRYABLE_STATUSES = (408, 425, 429)  # plus every 5xx
+_UA_REFUSED = re.compile(r"error code:?\s*1010", re.IGNORECASE)
+_ERROR_BODY_LIMIT = 2048
+_CHUNK = 64 * 1024
+
+
+async def _read_json(response: aiohttp.ClientResponse) -> object:
+    """The parsed JSON body; an empty body is None; anything that is not JSON is malformed."""
+    raw = await response.read()
+    if not raw.strip():
+        return None
+    try:
+        data: object = json.loads(raw)
+    except ValueError as err:
+        raise MJMalformedResponse(
+            f"The MJ API answered with something that is not JSON ({response.content_type})."
+        ) from err
+    return data
+
+
+async def _read_submit(response: aiohttp.ClientResponse) -> SubmitResult:
+    return SubmitResult.from_api(await _read_json(response))
+
+
+def _nothing_sent(err: MJTransientError) -> bool:
+    """True when it is certain the API did not take the request (so a submit may be sent again)."""
+    return err.status in _NOTHING_SENT_STATUSES or isinstance(err.__cause__, aiohttp.ClientConnectorError)
 
 
 class MJClient:
@@ -51,81 +86,100 @@ class MJClient:
     ) -> None:
         self._session = session
         self._base_url = base_url.rstrip("/")
+        self._api_key = api_key
+        self._user_agent = user_agent
         self._headers = {
             "Authorization": f"Bearer {api_key}",
             "Content-Type": "application/json",
             "User-Agent": user_agent,
         }
+        self._timeout_seconds = timeout
         self._timeout = aiohttp.ClientTimeout(total=timeout)
-        self._retries = retries
+        self._retries = max(0, retries)
         self._backoff = backoff
         self._backoff_max = backoff_max
-        self.request_counts: Counter[str] = Counter()
+        self.request_counts: collections.Counter[str] = collections.Counter()
 
     def __repr__(self) -> str:
-        return f"<MJClient base_url={self._base_url!r}>"
+        return f"<MJClient base_url={self._base_url!r} user_agent={self._user_agent!r}>"
 
     # -- the choke point ----------------------------------------------------------------------------
 
-    @contextlib.asynccontextmanager
-    async def _open(
-        self, method: str, path: str, route: str, *, body: Any = None, submit: bool = False
-    ) -> AsyncIterator[aiohttp.ClientResponse]:
-        """Send one request and yield its successful response; map every failure to an MJError."""
+    async def _request(
+        self,
+        method: str,
+        route: str,
+        path: str,
+        *,
+        read: Reader[T],
+        body: Any = None,
+        submit: bool = False,
+        errors: Mapping[int, MJError] | None = None,
+    ) -> T:
+        """Send one request and return `read(response)` for a 2xx answer; every failure becomes an MJError.
+
+        `errors` maps statuses to route-specific errors. For a submit (`submit=True`) every failure after
+        which the API may have taken the request becomes MJSubmitUncertain; only a refused connection and
+        HTTP 429/503 stay MJTransientError (safe to send again).
+        """
         self.request_counts[route] += 1
         try:
-            async with self._session.request(
-                method, self._base_url + path, json=body, headers=self._headers, timeout=self._timeout
-            ) as response:
-                if response.status >= 400:
-                    raise await self._status_error(response, submit=submit)
-                yield response
-        except aiohttp.ClientConnectorError as err:
-            raise MJTransientError(f"The MJ API could not be reached ({type(err).__name__})") from err
-        except TimeoutError as err:
-            if submit:
-                raise MJSubmitUncertain("The MJ API did not answer the submit in time") from err
-            raise MJTimeout("The MJ API did not answer in time") from err
-        except aiohttp.ClientError as err:
-            if submit:
-                raise MJSubmitUncertain(
-                    f"The connection broke during the submit ({type(err).__name__})"
-                ) from err
-            raise MJTransientError(f"The connection to the MJ API broke ({type(err).__name__})") from err
+            try:
+                async with self._session.request(
+                    method, self._base_url + path, json=body, headers=self._headers, timeout=self._timeout
+                ) as response:
+                    log.debug("MJ %s answered HTTP %d", route, response.status)
+                    if response.status >= 300:
+                        raise await self._status_error(response, errors or {})
+                    return await read(response)
+            except aiohttp.ClientConnectorError as err:
+                raise MJTransientError(f"The MJ API could not be reached ({type(err).__name__}).") from err
+            except TimeoutError as err:
+                raise MJTimeout(f"The MJ API did not answer within {self._timeout_seconds:g} s.") from err
+            except aiohttp.ClientError as err:
+                raise MJTransientError(f"The connection to the MJ API broke ({type(err).__name__}).") from err
+        except MJTransientError as err:
+            if submit and not _nothing_sent(err):
+                raise MJSubmitUncertain(f"The submit may or may not have reached the MJ API: {err}") from err
+            raise
 
-    async def _status_error(self, response: aiohttp.ClientResponse, *, submit: bool) -> MJError:
-        text = (await response.text(errors="replace"))[:300]
+    async def _status_error(self, response: aiohttp.ClientResponse, errors: Mapping[int, MJError]) -> MJError:
         status = response.status
+        if status in errors:
+            return errors[status]
         if status == 401:
             return MJAuthError()
-        if status == 403 and "1010" in text:
+        text = (await response.content.read(_ERROR_BODY_LIMIT)).decode("utf-8", errors="replace")
+        if status == 403 and _UA_REFUSED.search(text):
             return MJUserAgentRefused()
-        if status >= 500 or status == 429:
-            if submit and status not in _SAFE_TO_RESUBMIT:
-                return MJSubmitUncertain(f"The MJ API failed during the submit (HTTP {status})")
-            return MJTransientError(f"The MJ API is having trouble (HTTP {status})")
-        if status == 404:
-            return MJTaskNotFound(status, "The MJ API does not know this (HTTP 404)")
-        return MJHTTPError(status, f"The MJ API refused the request (HTTP {status})")
+        if status >= 500 or status in _RETRYABLE_STATUSES:
+            return MJTransientError(f"The MJ API is having trouble (HTTP {status}).", status=status)
+        return MJHTTPError(status, f"The MJ API refused the request (HTTP {status}){self._detail(text)}.")
 
-    async def _request(
-        self, method: str, path: str, route: str, *, body: Any = None, submit: bool = False
-    ) -> Any:
-        async with self._open(method, path, route, body=body, submit=submit) as response:
-            text = await response.text(errors="replace")
+    def _detail(self, text: str) -> str:
+        """A short reason from a JSON error body, with the key scrubbed; "" when there is none."""
         try:
-            return json.loads(text)
-        except ValueError as err:
-            if submit:
-                raise MJSubmitUncertain(
-                    "The MJ API answered the submit with something that is not JSON"
-                ) from err
-            raise MJMalformedResponse("The MJ API answered with something that is not JSON") from err
+            data = json.loads(text)
+        except ValueError:
+            return ""
+        if not isinstance(data, dict):
+            return ""
+        reason = ""
+        for key in ("description", "error", "message"):
+            value = data.get(key)
+            if isinstance(value, str) and value.strip():
+                reason = value
+                break
+        if self._api_key:
+            reason = reason.replace(self._api_key, "***")
+        reason = " ".join(reason.split())[:120]
+        return f": {reason}" if reason else ""
 
-    async def _retrying(self, call: Callable[[], Awaitable[T]], *, submit: bool = False) -> T:
-        """Retry transient failures with exponential backoff and full jitter.
+    async def _retrying(self, what: str, call: Callable[[], Awaitable[T]]) -> T:
+        """Retry MJTransientError with exponential backoff and full jitter, then raise the last error.
 
-        A submit is retried only when nothing can have reached the API (MJSubmitUncertain is never retried).
+        Submits go through here too: `_request` lets a submit's MJTransientError out only when nothing
+        can have reached the API.
         """
         attempt = 0
         while True:
@@ -135,25 +189,26 @@ class MJClient:
                 if attempt >= self._retries:
                     raise
                 delay = random.uniform(0, min(self._backoff_max, self._backoff * 2**attempt))
-                log.info("MJ API call failed (%s); retry %d in %.2fs", err, attempt + 1, delay)
                 attempt += 1
+                log.info(
+                    "MJ %s failed (%s); retry %d of %d in %.2f s", what, err, attempt, self._retries, delay
+                )
                 await asyncio.sleep(delay)
 
     # -- the API ------------------------------------------------------------------------------------
 
     async def _submit(self, path: str, body: dict[str, Any]) -> SubmitResult:
-        async def call() -> SubmitResult:
-            data = await self._request("POST", path, f"POST {path}", body=body, submit=True)
-            try:
-                return SubmitResult.from_api(data)
-            except MJMalformedResponse as err:
-                raise MJSubmitUncertain("The MJ API answered the submit without a code") from err
+        route = f"POST {path}"
 
-        return await self._retrying(call, submit=True)
+        async def call() -> SubmitResult:
+            return await self._request("POST", route, path, read=_read_submit, body=body, submit=True)
+
+        return await self._retrying(route, call)
 
     async def submit_imagine(
         self, prompt: str, *, bot_type: str | None = None, modes: Sequence[str] | None = None
     ) -> SubmitResult:
+        """Start a grid. `botType` and `accountFilter.modes` are sent only when given."""
         body: dict[str, Any] = {"prompt": prompt}
         if bot_type:
             body["botType"] = bot_type
@@ -162,60 +217,99 @@ class MJClient:
         return await self._submit("/mj/submit/imagine", body)
 
     async def submit_action(self, task_id: str, custom_id: str) -> SubmitResult:
+        """Press a button of a finished task; `custom_id` is sent byte for byte."""
+        if not task_id or not custom_id:
+            raise ValueError("an action needs a task id and a customId")
         return await self._submit("/mj/submit/action", {"taskId": task_id, "customId": custom_id})
 
     async def submit_modal(self, task_id: str, prompt: str) -> SubmitResult:
+        """Confirm a task waiting in MODAL (remix, custom zoom) with its prompt."""
+        if not task_id:
+            raise ValueError("a modal needs a task id")
         return await self._submit("/mj/submit/modal", {"taskId": task_id, "prompt": prompt})
 
     async def fetch(self, task_id: str) -> Task:
+        """One task. An unknown task (404, or the empty answer midjourney-proxy gives) is MJTaskNotFound."""
         if not task_id:
             raise ValueError("a task id is required")
+        path = f"/mj/task/{quote(task_id, safe='')}/fetch"
 
         async def call() -> Task:
-            return Task.from_api(
-                await self._request("GET", f"/mj/task/{task_id}/fetch", "GET /mj/task/{id}/fetch")
-            )
+            missing = MJTaskNotFound(404, f"The MJ API does not know task {task_id}.")
+            data = await self._request("GET", FETCH, path, read=_read_json, errors={404: missing})
+            if data is None:
+                raise missing
+            return Task.from_api(data)
 
-        return await self._retrying(call)
+        return await self._retrying(FETCH, call)
 
     async def fetch_many(self, task_ids: Sequence[str]) -> list[Task]:
+        """Many tasks in one call; unknown ids are left out. MJBatchUnsupported when the relay lacks it."""
+        if not task_ids:
+            return []
+        body = {"ids": list(task_ids)}
+
         async def call() -> list[Task]:
-            try:
-                data = await self._request(
-                    "POST",
-                    "/mj/task/list-by-condition",
-                    "POST /mj/task/list-by-condition",
-                    body={"ids": list(task_ids)},
-                )
-            except MJHTTPError as err:
-                if err.status in (404, 405):
-                    raise MJBatchUnsupported(f"list-by-condition answered HTTP {err.status}") from err
-                raise
+            unsupported = {
+                status: MJBatchUnsupported(f"The MJ API does not serve batch fetches (HTTP {status}).")
+                for status in (404, 405)
+            }
+            data = await self._request(
+                "POST",
+                FETCH_MANY,
+                "/mj/task/list-by-condition",
+                read=_read_json,
+                body=body,
+                errors=unsupported,
+            )
             if not isinstance(data, list):
-                raise MJBatchUnsupported("list-by-condition did not answer a list")
+                raise MJBatchUnsupported(
+                    "The MJ API answered a batch fetch with something that is not a list."
+                )
             return [Task.from_api(item) for item in data]
 
-        return await self._retrying(call)
+        return await self._retrying(FETCH_MANY, call)
 
     async def download_image(self, task_id: str, *, max_bytes: int) -> tuple[bytes, str]:
-        async def call() -> tuple[bytes, str]:
-            async with self._open("GET", f"/mj/image/{task_id}", "GET /mj/image/{id}") as response:
-                if response.content_length is not None and response.content_length > max_bytes:
-                    raise MJImageTooLarge(f"the image has {response.content_length} bytes, over the cap")
-                data = bytearray()
-                async for chunk in response.content.iter_chunked(64 * 1024):
-                    data += chunk
-                    if len(data) > max_bytes:
-                        raise MJImageTooLarge(f"the image passed the cap of {max_bytes} bytes")
-                return bytes(data), response.content_type or "image/png"
+        """The task's image, streamed; more than `max_bytes` is MJImageTooLarge. Returns (data, content type)."""
+        if not task_id:
+            raise ValueError("a task id is required")
+        path = f"/mj/image/{quote(task_id, safe='')}"
 
-        return await self._retrying(call)
+        async def read(response: aiohttp.ClientResponse) -> tuple[bytes, str]:
+            content_type = response.content_type
+            if content_type.startswith("text/") or content_type == "application/json":
+                raise MJMalformedResponse(f"The MJ API answered the image request with {content_type}.")
+            if response.content_length is not None and response.content_length > max_bytes:
+                raise MJImageTooLarge(f"The image has {response.content_length} bytes, over {max_bytes}.")
+            data = bytearray()
+            async for chunk in response.content.iter_chunked(_CHUNK):
+                data += chunk
+                if len(data) > max_bytes:
+                    raise MJImageTooLarge(f"The image is larger than {max_bytes} bytes.")
+            if not data:
+                raise MJMalformedResponse("The MJ API answered the image request with an empty body.")
+            return bytes(data), content_type
+
+        async def call() -> tuple[bytes, str]:
+            missing = MJTaskNotFound(404, f"The MJ API has no image for task {task_id}.")
+            return await self._request("GET", IMAGE, path, read=read, errors={404: missing})
+
+        return await self._retrying(IMAGE, call)
 
     async def probe(self) -> None:
-        """One cheap authenticated call: proves the key and the User-Agent are accepted."""
+        """One cheap authenticated call for a health check: fetch a task no API knows.
+
+        "Not found" (404, 400, an empty or any JSON answer) means the key and the User-Agent were accepted.
+        Raises MJAuthError, MJUserAgentRefused, MJTransientError (after retries) or MJHTTPError.
+        """
+        path = f"/mj/task/{PROBE_TASK_ID}/fetch"
 
         async def call() -> None:
-            with contextlib.suppress(MJTaskNotFound, MJMalformedResponse):
-                await self._request("GET", "/mj/task/0/fetch", "GET /mj/task/{id}/fetch")
+            try:
+                await self._request("GET", FETCH, path, read=_read_json)
+            except MJHTTPError as err:
+                if err.status not in (400, 404):
+                    raise
 
-        await self._retrying(call)
+        await self._retrying("probe", call)

@@ -8,35 +8,48 @@ class MJError(Exception):
 
 
 class MJAuthError(MJError):
+    """The API refused the key (HTTP 401). Never retried."""
+
     def __init__(self) -> None:
         super().__init__("The MJ API key is wrong (HTTP 401).")
 
 
 class MJUserAgentRefused(MJError):
+    """Cloudflare in front of the API refused the User-Agent (403, error code 1010). Never retried."""
+
     def __init__(self) -> None:
         super().__init__("The MJ API refused the User-Agent (403, error code 1010).")
 
 
 class MJHTTPError(MJError):
+    """The API refused the request with a 4xx status (other than 401 and 1010)."""
+
     def __init__(self, status: int, message: str) -> None:
         super().__init__(message)
         self.status = status
 
 
 class MJTaskNotFound(MJHTTPError):
-    """The API does not know that task (404 on fetch)."""
+    """The API does not know that task (404 on fetch, or an empty answer)."""
 
 
 class MJTransientError(MJError):
-    """Worth retrying: 5xx, a timeout, a reset connection, an HTML or non-JSON body."""
+    """Worth retrying: 5xx, 429, a timeout, a reset connection, an HTML or non-JSON body.
+
+    `status` is the HTTP status when there was one.
+    """
+
+    def __init__(self, message: str, *, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
 
 
 class MJTimeout(MJTransientError):
-    pass
+    """The API did not answer within the per-request timeout."""
 
 
 class MJMalformedResponse(MJTransientError):
-    """JSON that lacks the fields the contract promises."""
+    """An answer that is not JSON, or JSON that lacks the fields the contract promises."""
 
 
 class MJSubmitUncertain(MJError):
@@ -44,8 +57,8 @@ class MJSubmitUncertain(MJError):
 
 
 class MJBatchUnsupported(MJError):
-    """The relay does not serve `list-by-condition`."""
+    """The relay does not serve `list-by-condition` (404/405, or an answer that is not a list)."""
 
 
 class MJImageTooLarge(MJError):
-    pass
+    """The image download passed the byte cap."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -13,6 +14,8 @@ from bot.mj.errors import MJMalformedResponse
 
 
 class TaskStatus(StrEnum):
+    """A task's status; anything the bot does not know is UNKNOWN (and not terminal)."""
+
     NOT_START = "NOT_START"
     SUBMITTED = "SUBMITTED"
     IN_PROGRESS = "IN_PROGRESS"
@@ -24,13 +27,36 @@ class TaskStatus(StrEnum):
     @classmethod
     def parse(cls, value: str) -> TaskStatus:
         try:
-            return cls(value.upper())
+            return cls(value.strip().upper())
         except ValueError:
             return cls.UNKNOWN
 
     @property
     def is_terminal(self) -> bool:
         return self in (TaskStatus.SUCCESS, TaskStatus.FAILURE)
+
+
+class TaskAction(StrEnum):
+    """What a task does; anything the bot does not know is OTHER (the raw string stays on `Task.action`)."""
+
+    IMAGINE = "IMAGINE"
+    UPSCALE = "UPSCALE"
+    VARIATION = "VARIATION"
+    REROLL = "REROLL"
+    ZOOM = "ZOOM"
+    PAN = "PAN"
+    DESCRIBE = "DESCRIBE"
+    BLEND = "BLEND"
+    SHORTEN = "SHORTEN"
+    SWAP_FACE = "SWAP_FACE"
+    OTHER = "OTHER"
+
+    @classmethod
+    def parse(cls, value: str) -> TaskAction:
+        try:
+            return cls(value.strip().upper())
+        except ValueError:
+            return cls.OTHER
 
 
 class SubmitCode(IntEnum):
@@ -41,32 +67,89 @@ class SubmitCode(IntEnum):
     BANNED_PROMPT = 24
 
 
-def _frozen(value: object) -> Mapping[str, Any]:
-    return MappingProxyType(dict(value)) if isinstance(value, dict) else MappingProxyType({})
+MODAL_DESCRIPTION = "waiting for window confirm"  # midjourney-proxy's remix / custom zoom confirmation
+
+
+def _freeze(value: Any) -> Any:
+    """A read-only deep copy of parsed JSON: objects become mappings, arrays become tuples."""
+    if isinstance(value, dict):
+        return MappingProxyType({str(k): _freeze(v) for k, v in value.items()})
+    if isinstance(value, list):
+        return tuple(_freeze(v) for v in value)
+    return value
+
+
+def _properties(data: Mapping[str, Any], *, strict: bool) -> Mapping[str, Any]:
+    value = data.get("properties")
+    if value is None or (not strict and not isinstance(value, dict)):
+        return MappingProxyType({})
+    if not isinstance(value, dict):
+        raise MJMalformedResponse("the answer's properties are not an object")
+    frozen: Mapping[str, Any] = _freeze(value)
+    return frozen
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def _text(data: Mapping[str, Any], key: str) -> str:
+    """An optional string field: missing or null is "", any other type is malformed."""
     value = data.get(key)
-    return value if isinstance(value, str) else ""
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise MJMalformedResponse(f"the field {key} is not a string")
+    return value
 
 
 def _time(data: Mapping[str, Any], key: str) -> datetime | None:
+    """An optional millisecond timestamp as an aware UTC datetime; missing, null or 0 is None."""
     value = data.get(key)
-    if isinstance(value, int | float) and not isinstance(value, bool) and value > 0:
+    if value is None:
+        return None
+    if not (_is_int(value) or isinstance(value, float)):
+        raise MJMalformedResponse(f"the field {key} is not a timestamp")
+    if not math.isfinite(value) or value <= 0:
+        return None
+    try:
         return datetime.fromtimestamp(value / 1000, UTC)
-    return None
+    except (OverflowError, OSError, ValueError):
+        return None
 
 
 def _progress(value: object) -> int:
-    text = str(value or "").strip().rstrip("%")
-    try:
-        return max(0, min(100, int(float(text))))
-    except ValueError:
+    """Parse "37%" → 37, clamped to 0..100; missing or garbage → 0."""
+    if isinstance(value, bool):
         return 0
+    if isinstance(value, int | float):
+        number = float(value)
+    elif isinstance(value, str):
+        try:
+            number = float(value.strip().removesuffix("%").strip())
+        except ValueError:
+            return 0
+    else:
+        return 0
+    if not math.isfinite(number):
+        return 0
+    return max(0, min(100, int(number)))
+
+
+def _int_field(data: Mapping[str, Any], key: str, default: int) -> int:
+    value = data.get(key)
+    if value is None:
+        return default
+    if not _is_int(value):
+        raise MJMalformedResponse(f"the field {key} is not an integer")
+    result: int = value
+    return result
 
 
 @dataclass(frozen=True, slots=True)
 class TaskButton:
+    """One action the task offers; `custom_id` goes back to the API verbatim."""
+
     custom_id: str
     label: str
     emoji: str
@@ -75,19 +158,24 @@ class TaskButton:
 
     @classmethod
     def from_api(cls, data: object) -> TaskButton:
-        if not isinstance(data, dict) or not isinstance(data.get("customId"), str) or not data["customId"]:
+        if not isinstance(data, dict):
+            raise MJMalformedResponse("a task button is not an object")
+        custom_id = data.get("customId")
+        if not isinstance(custom_id, str) or not custom_id:
             raise MJMalformedResponse("a task button has no customId")
         return cls(
-            custom_id=data["customId"],
+            custom_id=custom_id,
             label=_text(data, "label"),
             emoji=_text(data, "emoji"),
-            style=data["style"] if isinstance(data.get("style"), int) else 2,
-            type=data["type"] if isinstance(data.get("type"), int) else 2,
+            style=_int_field(data, "style", 2),
+            type=_int_field(data, "type", 2),
         )
 
 
 @dataclass(frozen=True, slots=True)
 class Task:
+    """A task as `GET /mj/task/{id}/fetch` describes it."""
+
     id: str
     action: str
     status: TaskStatus
@@ -103,23 +191,32 @@ class Task:
     final_prompt: str | None
     properties: Mapping[str, Any]
 
+    @property
+    def kind(self) -> TaskAction:
+        """The action as an enum (OTHER when unknown); `action` keeps the raw string."""
+        return TaskAction.parse(self.action)
+
     @classmethod
     def from_api(cls, data: object) -> Task:
         if not isinstance(data, dict):
             raise MJMalformedResponse("the task is not a JSON object")
         task_id, status = data.get("id"), data.get("status")
-        if isinstance(task_id, int) and not isinstance(task_id, bool):
+        if _is_int(task_id):
             task_id = str(task_id)
-        if not isinstance(task_id, str) or not task_id or not isinstance(status, str) or not status:
-            raise MJMalformedResponse("the task has no id or no status")
-        buttons = data.get("buttons") or []
+        if not isinstance(task_id, str) or not task_id:
+            raise MJMalformedResponse("the task has no id")
+        if not isinstance(status, str) or not status:
+            raise MJMalformedResponse("the task has no status")
+        buttons = data.get("buttons")
+        if buttons is None:
+            buttons = []
         if not isinstance(buttons, list):
             raise MJMalformedResponse("the task's buttons are not a list")
-        properties = _frozen(data.get("properties"))
+        properties = _properties(data, strict=True)
         final_prompt = properties.get("finalPrompt")
         return cls(
             id=task_id,
-            action=_text(data, "action").upper(),
+            action=_text(data, "action"),
             status=TaskStatus.parse(status),
             progress=_progress(data.get("progress")),
             prompt=_text(data, "prompt"),
@@ -137,6 +234,8 @@ class Task:
 
 @dataclass(frozen=True, slots=True)
 class SubmitResult:
+    """The answer of any submit endpoint."""
+
     code: int
     description: str
     task_id: str | None
@@ -146,6 +245,7 @@ class SubmitResult:
 
     @property
     def accepted(self) -> bool:
+        """A task exists to poll (codes 1, 21, 22 with a result). Check `needs_modal` first."""
         return (
             self.code in (SubmitCode.SUCCESS, SubmitCode.EXISTS, SubmitCode.QUEUED)
             and self.task_id is not None
@@ -153,28 +253,26 @@ class SubmitResult:
 
     @property
     def needs_modal(self) -> bool:
-        return self.code == SubmitCode.EXISTS and "waiting for window confirm" in self.description.lower()
+        """Code 21 "Waiting for window confirm": the task waits for `submit_modal`."""
+        return self.code == SubmitCode.EXISTS and MODAL_DESCRIPTION in self.description.lower()
 
     @classmethod
     def from_api(cls, data: object) -> SubmitResult:
-        if (
-            not isinstance(data, dict)
-            or not isinstance(data.get("code"), int)
-            or isinstance(data["code"], bool)
-        ):
+        if not isinstance(data, dict) or not _is_int(data.get("code")):
             raise MJMalformedResponse("the submit answer has no code")
         result = data.get("result")
-        if isinstance(result, int) and not isinstance(result, bool):
+        if _is_int(result):
             result = str(result)
-        properties = _frozen(data.get("properties"))
+        description = data.get("description")
+        properties = _properties(data, strict=False)
         queue = properties.get("numberOfQueues")
         banned = properties.get("bannedWord")
         return cls(
             code=data["code"],
-            description=_text(data, "description"),
+            description=description if isinstance(description, str) else "",
             task_id=result if isinstance(result, str) and result else None,
             queue_position=queue
-            if isinstance(queue, int) and not isinstance(queue, bool) and queue > 0
+            if isinstance(queue, int) and not isinstance(queue, bool) and queue >= 0
             else None,
             banned_word=banned if isinstance(banned, str) and banned else None,
             properties=properties,
