@@ -144,7 +144,7 @@ async def run_once(jobs: int, scale: float, mode: str, seed: int) -> RunResult:
         if task_id in mj.success_at:
             lags.append(message.attachment_added_at - mj.success_at[task_id])
     lookups = mj.count("GET /mj/task/{id}/fetch")
-    task_minutes = sum(t.job_seconds for t in mj.tasks.values()) * scale / 60
+    task_minutes = sum(t.queue_delay + t.duration for t in mj.tasks.values()) * scale / 60
     result = RunResult(
         label=mode,
         jobs=jobs,

@@ -31,6 +31,9 @@ UNCERTAIN_AFTER_RESTART = (
     "The bot restarted while submitting this job, so it cannot tell whether the API took it. "
     "Press Retry to submit it again (if the first submit did reach the API, it may be charged twice)."
 )
+NEEDS_MODAL = (
+    "This action (Custom Zoom or Remix) asks for a prompt window, which this bot does not offer yet."
+)
 UNCERTAIN_AFTER_TIMEOUT = (
     "The API did not answer the submit in time, so the bot cannot tell whether it took the job. "
     "Press Retry to submit it again (if the first submit did reach the API, it may be charged twice)."
@@ -183,7 +186,9 @@ class Engine:
         )
 
     async def _on_submitted(self, job: Job, result: SubmitResult) -> None:
-        if result.accepted and result.task_id:
+        if result.needs_modal:
+            await self._finish(job, JobStatus.FAILED, NEEDS_MODAL)
+        elif result.accepted and result.task_id:
             running = await self._store.mark_running(job.id, result.task_id, result.queue_position)
             assert running is not None
             self._writer.show(running)
@@ -194,10 +199,6 @@ class Engine:
             word = f" (banned word: **{result.banned_word}**)" if result.banned_word else ""
             detail = f"The prompt was rejected as sensitive{word}. Change it and try again."
             await self._finish(job, JobStatus.REJECTED, detail)
-        elif result.needs_modal:
-            await self._finish(
-                job, JobStatus.FAILED, "This action needs a confirmation window, not supported yet."
-            )
         else:
             await self._finish(job, JobStatus.FAILED, f"The API refused the job: {result.description}")
 
@@ -263,9 +264,7 @@ class Engine:
                 await self._finish(job, JobStatus.FAILED, task.fail_reason or "The API gave no reason.", task)
                 finished.add(job_id)
             elif task.status is TaskStatus.MODAL:
-                await self._finish(
-                    job, JobStatus.FAILED, "This action needs a confirmation window, not supported yet."
-                )
+                await self._finish(job, JobStatus.FAILED, NEEDS_MODAL)
                 finished.add(job_id)
             else:
                 status = job.status

@@ -183,7 +183,8 @@ class FakeMJ:
     Knobs: api_key, durations (per action) / default_duration, queue_delay, batch_enabled, image_size,
     big_images (noise PNGs at image_size), image_bytes_for (a hook: task id → bytes or None for the default),
     unknown_task_empty (fetch of an unknown id answers 200 with an empty body, as midjourney-proxy does,
-    instead of 404), hang_seconds (the longest a "hang" fault waits).
+    instead of 404), chunked_images (images streamed without a Content-Length), hang_seconds (the longest a
+    "hang" fault waits).
     """
 
     def __init__(
@@ -205,6 +206,7 @@ class FakeMJ:
         self.big_images = False
         self.image_bytes_for: Callable[[str], bytes | None] | None = None
         self.unknown_task_empty = False
+        self.chunked_images = False
         self.hang_seconds = 300.0
         self.tasks: dict[str, FakeTask] = {}
         self.requests: list[FakeRequest] = []
@@ -498,7 +500,7 @@ class FakeMJ:
             return web.json_response({"error": "ids is required"}, status=400)
         return web.json_response([self._task_json(self.tasks[i]) for i in ids if i in self.tasks])
 
-    async def _image(self, request: web.Request) -> web.Response:
+    async def _image(self, request: web.Request) -> web.StreamResponse:
         task = self.tasks.get(request.match_info["id"])
         if task is None or task.state(time.monotonic())[0] != "SUCCESS":
             return web.json_response({"error": "image not found"}, status=404)
@@ -507,4 +509,13 @@ class FakeMJ:
             if custom is None:
                 custom = await asyncio.to_thread(make_png, task.id, self.image_size, self.big_images)
             self.images[task.id] = custom
-        return web.Response(body=self.images[task.id], content_type="image/png")
+        data = self.images[task.id]
+        if not self.chunked_images:
+            return web.Response(body=data, content_type="image/png")
+        response = web.StreamResponse(headers={"Content-Type": "image/png"})
+        response.enable_chunked_encoding()
+        await response.prepare(request)
+        for start in range(0, len(data), 16 * 1024):
+            await response.write(data[start : start + 16 * 1024])
+        await response.write_eof()
+        return response
