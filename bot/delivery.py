@@ -210,7 +210,9 @@ class Writer:
             for job_id, write in self._pending.items():
                 if write.final is not want_final or job_id in self._in_flight:
                     continue
-                budget_wait = self._budget.wait_time(write.job.channel_id, now, progress=not write.final)
+                # The naive baseline (no coalescing) has no priorities either: every write is equal.
+                progress = not write.final and self._coalesce
+                budget_wait = self._budget.wait_time(write.job.channel_id, now, progress=progress)
                 wait = max(write.not_before - now, budget_wait)
                 if not write.final and job_id in self._last_sent:
                     wait = max(wait, self._last_sent[job_id][0] + self._min_edit_interval - now)
