@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from dotenv import load_dotenv
 
@@ -73,10 +72,6 @@ class Settings:
         if settings.poll_max_interval < settings.poll_min_interval:
             raise SettingsError("POLL_MAX_INTERVAL must not be smaller than POLL_MIN_INTERVAL")
         return settings
-
-    @property
-    def database_file(self) -> Path:
-        return Path(self.database_path)
 
 
 class _Reader:

@@ -167,10 +167,6 @@ class Writer:
         self._messages[job_id] = message_id
         self._last_sent[job_id] = (time.monotonic(), content)
 
-    @property
-    def backlog(self) -> int:
-        return len(self._pending) + len(self._in_flight)
-
     # -- the loop -----------------------------------------------------------------------------------
 
     async def run(self) -> None:

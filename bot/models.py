@@ -25,10 +25,6 @@ class JobStatus(StrEnum):
     def is_final(self) -> bool:
         return self in _FINAL
 
-    @property
-    def is_polled(self) -> bool:
-        return self in (JobStatus.RUNNING, JobStatus.STUCK)
-
 
 _FINAL = frozenset(
     {JobStatus.DONE, JobStatus.FAILED, JobStatus.REJECTED, JobStatus.UNCERTAIN, JobStatus.CANCELLED}

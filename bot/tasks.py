@@ -29,9 +29,6 @@ class TaskRegistry:
         if not task.cancelled() and (error := task.exception()) is not None:
             log.error("Background task %s failed", task.get_name(), exc_info=error)
 
-    def __len__(self) -> int:
-        return len(self._tasks)
-
     async def close(self) -> None:
         """Cancel every task and wait for them to finish."""
         self._closing = True

@@ -30,12 +30,6 @@ class FairQueue:
                     del self._by_user[user_id]
         return True
 
-    def __len__(self) -> int:
-        return len(self._queued)
-
-    def __contains__(self, job_id: object) -> bool:
-        return job_id in self._queued
-
     async def get(self) -> int:
         """The next job: the first of the user who waited longest; that user then goes to the back."""
         while not self._by_user:

@@ -75,10 +75,6 @@ class Poller:
         log.info("Batch task fetch is %s", "available" if self.batch else "not available")
         return self.batch
 
-    @property
-    def watched(self) -> int:
-        return len(self._watches)
-
     def watch(self, job_id: int, task_id: str, *, delay: float | None = None) -> None:
         cadence = self._active_cadence
         first = cadence.first() if delay is None else delay
