@@ -1,4 +1,4 @@
-"""Composition root: settings → logging → HTTP session + storage → the bot."""
+"""Composition root: settings → logging → HTTP session + storage → the bot. `check` runs bot/check.py."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator
 import aiohttp
 import discord
 
-from bot import __version__
+from bot import __version__, check
 from bot.app import MJBot
 from bot.config import Settings, SettingsError
 from bot.discord_api import use_rest_base
@@ -21,6 +21,7 @@ from bot.storage import Store
 
 log = logging.getLogger("bot")
 
+USAGE = "usage: python -m bot [check]"
 USER_AGENT = f"mj-discord-bot/{__version__} discord.py/{discord.__version__} aiohttp/{aiohttp.__version__}"
 
 
@@ -59,6 +60,13 @@ async def run(settings: Settings) -> None:
 
 
 def main() -> int:
+    """`python -m bot` runs the bot; `python -m bot check` checks the setup and exits."""
+    arguments = sys.argv[1:]
+    if arguments == ["check"]:
+        return check.main(user_agent=USER_AGENT)
+    if arguments:
+        print(USAGE, file=sys.stderr)
+        return 2
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
         settings = Settings.from_env()

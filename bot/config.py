@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -10,6 +11,8 @@ from dotenv import load_dotenv
 
 DEFAULT_MJ_BASE_URL = "https://cloud.dataeyes.ai"
 DEFAULT_DATABASE_PATH = "data/bot.sqlite3"
+
+_SNOWFLAKE = re.compile(r"[0-9]+")  # ASCII digits only: str.isdigit() also accepts "²", which int() refuses
 
 
 class SettingsError(Exception):
@@ -23,6 +26,8 @@ class Settings:
     mj_base_url: str = DEFAULT_MJ_BASE_URL
     database_path: str = DEFAULT_DATABASE_PATH
     guild_id: int | None = None
+    # The servers the bot may stay in; empty = every server.
+    allowed_guild_ids: frozenset[int] = frozenset()
     discord_api_base: str | None = None
     # How often the poller looks at a running task (seconds); see bot/jobs/cadence.py.
     poll_min_interval: float = 5.0
@@ -57,6 +62,7 @@ class Settings:
             mj_base_url=reader.url("MJ_BASE_URL", DEFAULT_MJ_BASE_URL),
             database_path=reader.text("DATABASE_PATH", DEFAULT_DATABASE_PATH),
             guild_id=reader.snowflake("GUILD_ID"),
+            allowed_guild_ids=reader.snowflakes("ALLOWED_GUILD_IDS"),
             discord_api_base=reader.optional_url("DISCORD_API_BASE"),
             poll_min_interval=reader.seconds("POLL_MIN_INTERVAL", cls.poll_min_interval),
             poll_max_interval=reader.seconds("POLL_MAX_INTERVAL", cls.poll_max_interval),
@@ -108,9 +114,19 @@ class _Reader:
         value = self._get(name)
         if value is None:
             return None
-        if not value.isdigit():
+        if not _SNOWFLAKE.fullmatch(value):
             raise SettingsError(f"{name} is malformed: expected a numeric Discord id")
         return int(value)
+
+    def snowflakes(self, name: str) -> frozenset[int]:
+        """Discord ids separated by commas; spaces around them and empty items are ignored."""
+        value = self._get(name)
+        if value is None:
+            return frozenset()
+        items = [item.strip() for item in value.split(",")]
+        if not all(_SNOWFLAKE.fullmatch(item) for item in items if item):
+            raise SettingsError(f"{name} is malformed: expected numeric Discord ids separated by commas")
+        return frozenset(int(item) for item in items if item)
 
     def flag(self, name: str, default: bool) -> bool:
         value = self._get(name)

@@ -19,6 +19,7 @@ def test_defaults() -> None:
     assert settings.mj_base_url == DEFAULT_MJ_BASE_URL
     assert settings.database_path.startswith("data/")
     assert settings.guild_id is None and settings.discord_api_base is None
+    assert settings.allowed_guild_ids == frozenset()
 
 
 def test_secrets_stay_out_of_repr() -> None:
@@ -37,6 +38,10 @@ def test_missing_required_setting_is_named(missing: str) -> None:
     ("name", "value"),
     [
         ("GUILD_ID", "not-a-number"),
+        ("GUILD_ID", "12²"),
+        ("ALLOWED_GUILD_IDS", "123,my-server"),
+        ("ALLOWED_GUILD_IDS", "123 456"),
+        ("ALLOWED_GUILD_IDS", "123;456"),
         ("MJ_BASE_URL", "ftp://example"),
         ("DISCORD_API_BASE", "localhost:8080"),
         ("POLL_MIN_INTERVAL", "soon"),
@@ -63,6 +68,23 @@ def test_optional_values_parse() -> None:
     assert settings.guild_id == 123
     assert settings.discord_api_base == "http://127.0.0.1:9/api/v10"
     assert settings.mj_base_url == "http://x"
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("123", {123}),
+        (
+            " 123456789012345678 , 234567890123456789,345678901234567890 ",
+            {123456789012345678, 234567890123456789, 345678901234567890},
+        ),
+        ("123,123,", {123}),
+        ("   ", set()),
+    ],
+)
+def test_allowed_guild_ids_parse(value: str, expected: set[int]) -> None:
+    settings = Settings.from_env({**BASE, "ALLOWED_GUILD_IDS": value})
+    assert settings.allowed_guild_ids == frozenset(expected)
 
 
 def test_python_m_bot_stops_with_one_line_naming_the_setting(tmp_path: Path) -> None:
