@@ -118,8 +118,9 @@ class Poller:
                 if not self._heap or self._heap[0][0] > now:
                     timeout = self._heap[0][0] - now if self._heap else None
                     self._wake.clear()
-                    with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(self._wake.wait(), timeout=timeout)
+                    with contextlib.suppress(TimeoutError):  # not wait_for: on 3.11 it can swallow a cancel
+                        async with asyncio.timeout(timeout):
+                            await self._wake.wait()
                     continue
                 if self.batch:
                     started = time.monotonic()
