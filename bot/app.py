@@ -5,7 +5,8 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from typing import Protocol
+import re
+from typing import Any, Protocol
 
 import discord
 from discord import app_commands
@@ -14,15 +15,17 @@ from discord.ext import commands
 from bot.config import Settings
 from bot.delivery import Writer
 from bot.discord_api import use_gateway_of_rest_base
+from bot.i18n import Translator, t
 from bot.jobs.engine import Engine
 from bot.mj.client import MJClient
+from bot.policy import Policies
 from bot.storage import Store
 from bot.tasks import TaskRegistry
 from bot.views import DYNAMIC_ITEMS
 
 log = logging.getLogger(__name__)
 
-EXTENSIONS = ("cogs.imagine", "cogs.actions")
+EXTENSIONS = ("cogs.imagine", "cogs.actions", "cogs.settings", "cogs.jobs", "cogs.help", "cogs.admin")
 
 
 class ClickHandler(Protocol):
@@ -31,6 +34,17 @@ class ClickHandler(Protocol):
     async def action(self, interaction: discord.Interaction[MJBot], button_id: int) -> None: ...
     async def check_again(self, interaction: discord.Interaction[MJBot], job_id: int) -> None: ...
     async def retry(self, interaction: discord.Interaction[MJBot], job_id: int) -> None: ...
+    async def edit_prompt(self, interaction: discord.Interaction[MJBot], job_id: int) -> None: ...
+
+
+class Tree(app_commands.CommandTree["MJBot"]):
+    async def interaction_check(self, interaction: discord.Interaction[MJBot]) -> bool:
+        """Commands from a server outside ALLOWED_GUILD_IDS are refused (the bot also leaves it)."""
+        allowed = interaction.client.settings.allowed_guild_ids
+        if allowed and interaction.guild_id is not None and interaction.guild_id not in allowed:
+            await interaction.response.send_message(t(interaction.locale, "refuse.guild"), ephemeral=True)
+            return False
+        return True
 
 
 class MJBot(commands.Bot):
@@ -44,11 +58,13 @@ class MJBot(commands.Bot):
             intents=intents,
             allowed_mentions=discord.AllowedMentions(everyone=False, roles=False, users=True),
             help_command=None,
+            tree_cls=Tree,
         )
         self.settings = settings
         self.store = store
         self.mj = mj
         self.registry = TaskRegistry()
+        self.policies = Policies(store)
         self.writer = Writer(
             self,
             store,
@@ -57,17 +73,28 @@ class MJBot(commands.Bot):
             min_edit_interval=settings.edit_interval,
             coalesce=settings.coalesce_edits,
         )
-        self.engine = Engine(store, mj, self.writer, settings, self.registry)
+        self.item_templates: list[re.Pattern[str]] = []
+        self.engine = Engine(store, mj, self.writer, settings, self.registry, policies=self.policies)
         self.tree.error(self.on_app_command_error)
 
     async def setup_hook(self) -> None:
         if self.settings.discord_api_base:
             await use_gateway_of_rest_base(self.http)
+        await self.tree.set_translator(Translator())
         for extension in EXTENSIONS:
             await self.load_extension(extension)
         self.add_dynamic_items(*DYNAMIC_ITEMS)
+        await self.policies.load()
         await self.engine.start()
         await self.sync_commands_if_changed()
+
+    def add_dynamic_items(self, *items: type[discord.ui.DynamicItem[Any]]) -> None:
+        """Register DynamicItem buttons, remembering their templates for the unknown-button answer."""
+        super().add_dynamic_items(*items)
+        self.item_templates += [item.__discord_ui_compiled_template__ for item in items]
+
+    def knows_custom_id(self, custom_id: str) -> bool:
+        return any(template.fullmatch(custom_id) for template in self.item_templates)
 
     async def sync_commands_if_changed(self) -> None:
         """Sync slash commands only when their definition changed (instantly to GUILD_ID when set)."""
@@ -86,14 +113,28 @@ class MJBot(commands.Bot):
             "Synced %d slash commands to %s", len(synced), f"guild {guild.id}" if guild else "all guilds"
         )
 
+    async def on_guild_available(self, guild: discord.Guild) -> None:
+        await self._leave_if_not_allowed(guild)
+
+    async def on_guild_join(self, guild: discord.Guild) -> None:
+        await self._leave_if_not_allowed(guild)
+
+    async def _leave_if_not_allowed(self, guild: discord.Guild) -> None:
+        allowed = self.settings.allowed_guild_ids
+        if allowed and guild.id not in allowed:
+            log.warning("Leaving guild %s: it is not in ALLOWED_GUILD_IDS", guild.id)
+            await guild.leave()
+
     async def on_app_command_error(
         self, interaction: discord.Interaction[MJBot], error: app_commands.AppCommandError
     ) -> None:
         if isinstance(error, app_commands.CheckFailure):
-            message = str(error) or "You can't use this command here."
+            if interaction.response.is_done():
+                return  # the check already explained itself
+            message = str(error) or t(interaction.locale, "error.not_here")
         else:
             log.error("Command %s failed", interaction.command and interaction.command.name, exc_info=error)
-            message = "Something went wrong on our side. Nothing was submitted; please try again."
+            message = t(interaction.locale, "error.generic")
         if interaction.response.is_done():
             await interaction.followup.send(message, ephemeral=True)
         else:

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 import discord
 
 from bot import render
+from bot.i18n import t
 from bot.images import DEFAULT_UPLOAD_LIMIT, ImageDoesNotFit, fit_to_limit
 from bot.mj.errors import MJImageTooLarge
 from bot.models import Job, JobStatus
@@ -175,8 +176,9 @@ class Writer:
                 write, wait = self._pick(time.monotonic())
                 if write is None:
                     self._wake.clear()
-                    with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(self._wake.wait(), timeout=wait)
+                    with contextlib.suppress(TimeoutError):  # not wait_for: on 3.11 it can swallow a cancel
+                        async with asyncio.timeout(wait):
+                            await self._wake.wait()
                     continue
                 await self._slots.acquire()
                 if not self._coalesce:
@@ -270,7 +272,9 @@ class Writer:
             data, content_type = await self._mj.download_image(task.id, max_bytes=self._max_image_bytes)
             fitted = await asyncio.to_thread(fit_to_limit, data, limit, content_type)
         except (ImageDoesNotFit, MJImageTooLarge) as err:
-            failed = replace(job, status=JobStatus.FAILED, detail=f"The image could not be posted: {err}.")
+            failed = replace(
+                job, status=JobStatus.FAILED, detail=t(job.locale, "detail.image_failed", error=err)
+            )
             await self._send(failed, content=render.job_content(failed), view=None, files=None)
             await self._store.set_status(job.id, JobStatus.FAILED, detail=failed.detail)
             self._forget(job.id)
@@ -308,7 +312,7 @@ class Writer:
             for file in files or ():
                 file.reset()
             dm = await self._client.create_dm(discord.Object(job.user_id))
-            note = f"I could not post this in <#{job.channel_id}> (the channel is gone or I lack permission there).\n"
+            note = t(job.locale, "job.dm_note", channel=job.channel_id) + "\n"
             await dm.send(
                 content=(note + content)[:2000],
                 view=view or discord.utils.MISSING,
@@ -321,7 +325,8 @@ class Writer:
     ) -> None:
         if (spent_at := self._spent_at.pop(job.id, None)) is not None:
             self._budget.restamp(job.channel_id, spent_at, time.monotonic())
-        channel = self._client.get_partial_messageable(job.channel_id, guild_id=job.guild_id)
+        guild_id = None if job.dm else job.guild_id
+        channel = self._client.get_partial_messageable(job.channel_id, guild_id=guild_id)
         mentions = discord.AllowedMentions(users=[discord.Object(job.user_id)], everyone=False, roles=False)
         message_id = self._messages.get(job.id, job.message_id)
         if message_id is not None:

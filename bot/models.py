@@ -19,7 +19,18 @@ class JobStatus(StrEnum):
     FAILED = "FAILED"  # the API said FAILURE, or refused the submit
     REJECTED = "REJECTED"  # the prompt was refused as sensitive (code 24)
     UNCERTAIN = "UNCERTAIN"  # the submit may or may not have reached the API: the user decides
+    WAITING_INPUT = "WAITING_INPUT"  # the API waits for a prompt (Remix, Custom Zoom): the user's modal
     CANCELLED = "CANCELLED"
+
+    @property
+    def is_active(self) -> bool:
+        """Occupies one of the user's concurrent slots at the API."""
+        return self in (JobStatus.SUBMITTING, JobStatus.RUNNING, JobStatus.STUCK)
+
+    @property
+    def is_charged(self) -> bool:
+        """Counts towards a daily quota: failures, refusals and cancellations are refunded."""
+        return self not in (JobStatus.FAILED, JobStatus.REJECTED, JobStatus.CANCELLED)
 
     @property
     def is_final(self) -> bool:
@@ -58,6 +69,9 @@ class NewJob:
     custom_id: str | None = None
     reply_to_message_id: int | None = None
     upload_limit: int | None = None
+    locale: str = "en-US"
+    dm: bool = False  # the user asked for results by direct message
+    modal_prompt: str | None = None  # given in advance for an action that opens a modal (Custom Zoom)
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +102,11 @@ class Job:
     updated_at: datetime
     submitted_at: datetime | None
     finished_at: datetime | None
+    locale: str = "en-US"
+    dm: bool = False
+    modal_task_id: str | None = None
+    modal_prompt: str | None = None
+    banned_word: str | None = None
 
     @property
     def is_action(self) -> bool:
@@ -109,3 +128,26 @@ class StoredButton:
     @property
     def used(self) -> bool:
         return self.used_by_job_id is not None
+
+
+@dataclass(frozen=True, slots=True)
+class Defaults:
+    """A user's or a channel's defaults for new jobs; None means "not set here"."""
+
+    mode: Mode | None = None
+    bot_type: BotType | None = None
+    aspect: str | None = None
+    version: str | None = None
+    suffix: str | None = None
+    dm: bool | None = None
+
+    def over(self, fallback: Defaults) -> Defaults:
+        """These defaults, with `fallback` filling what is not set."""
+        return Defaults(
+            mode=self.mode or fallback.mode,
+            bot_type=self.bot_type or fallback.bot_type,
+            aspect=self.aspect or fallback.aspect,
+            version=self.version or fallback.version,
+            suffix=self.suffix or fallback.suffix,
+            dm=self.dm if self.dm is not None else fallback.dm,
+        )

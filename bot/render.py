@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from discord.utils import escape_markdown, escape_mentions
 
+from bot.i18n import t
 from bot.models import BotType, Job, JobStatus
 
 CONTENT_LIMIT = 2000
@@ -132,43 +133,48 @@ def job_title(job: Job) -> str:
 
 
 def job_status_line(job: Job) -> str:
-    """The line under the title that says where the job stands."""
+    """The line under the title that says where the job stands, in the job's language."""
+    lang = job.locale
     match job.status:
-        case JobStatus.QUEUED if job.submit_attempts and job.detail:
-            return f"⏳ {job.detail}"
+        case JobStatus.QUEUED if job.detail and (job.submit_attempts or job.detail.startswith("⏳")):
+            return job.detail if job.detail.startswith("⏳") else f"⏳ {job.detail}"
         case JobStatus.QUEUED | JobStatus.SUBMITTING:
-            return "Waiting to start"
+            return t(lang, "job.waiting")
         case JobStatus.RUNNING | JobStatus.STUCK if job.progress > 0:
             line = f"`{progress_bar(job.progress)}` {job.progress}%"
         case JobStatus.RUNNING | JobStatus.STUCK if job.queue_position:
             ahead = job.queue_position
-            line = f"Queued — {ahead} job{'s' if ahead != 1 else ''} ahead of you"
+            line = (
+                t(lang, "job.queued_remote_one") if ahead == 1 else t(lang, "job.queued_remote", ahead=ahead)
+            )
         case JobStatus.RUNNING | JobStatus.STUCK:
-            line = "Submitted, waiting for a worker"
+            line = t(lang, "job.submitted")
         case JobStatus.DELIVERING:
-            return "Finishing — uploading the image"
+            return t(lang, "job.delivering")
         case JobStatus.DONE:
             return _mode_tag(job)
         case JobStatus.FAILED:
-            return f"❌ Failed: {job.detail or 'the API gave no reason'}"
+            return t(lang, "job.failed", reason=job.detail or t(lang, "job.no_reason"))
+        case JobStatus.REJECTED if job.banned_word:
+            return t(lang, "job.rejected_word", word=escape_markdown(job.banned_word))
         case JobStatus.REJECTED:
-            return "🚫 " + (job.detail or "The prompt was rejected as sensitive. Change it and try again.")
+            return t(lang, "job.rejected")
         case JobStatus.UNCERTAIN:
-            return "⚠️ " + (job.detail or "The bot lost track of this job while submitting it.")
+            return t(lang, "job.uncertain", detail=job.detail or "")
+        case JobStatus.WAITING_INPUT:
+            return t(lang, "job.waiting_input")
         case JobStatus.CANCELLED:
-            return "Cancelled"
+            return t(lang, "job.cancelled")
     if job.status is JobStatus.STUCK:
-        line += (
-            "\n⌛ This job seems stuck: the API has reported no change for a long time. It is still watched."
-        )
+        line += "\n" + t(lang, "job.stuck")
     return line
 
 
 def _mode_tag(job: Job) -> str:
-    parts = [job.mode.lower()] if job.mode else []
+    parts = [t(job.locale, f"choice.{job.mode.lower()}")] if job.mode else []
     if job.bot_type is BotType.NIJI_JOURNEY:
-        parts.append("niji")
-    return "✅ Done" + (f" ({', '.join(parts)})" if parts else "")
+        parts.append(t(job.locale, "choice.niji"))
+    return t(job.locale, "job.done") + (f" ({', '.join(parts)})" if parts else "")
 
 
 def job_content(job: Job) -> str:

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, Self
 import discord
 
 from bot import render
+from bot.i18n import t
 from bot.models import Job, JobStatus, StoredButton
 
 if TYPE_CHECKING:
@@ -43,33 +44,19 @@ class ActionButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"mj
         await interaction.client.clicks.action(interaction, self.button_id)
 
 
-class CheckAgainButton(
-    discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"mj:check:(?P<job>[0-9]{1,18})"
-):
-    """Shown on a job that seems stuck: polls its task now."""
+class JobButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"mj:job:(?P<job>[0-9]{1,18})"):
+    """A button about one job; subclasses give the template, the face and what a click does."""
 
-    def __init__(self, job_id: int) -> None:
-        super().__init__(discord.ui.Button(custom_id=f"mj:check:{job_id}", label="Check again", emoji="🔎"))
-        self.job_id = job_id
+    prefix = "mj:job"
+    label_key = ""
+    emoji = ""
+    style = discord.ButtonStyle.secondary
 
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
-    ) -> Self:
-        return cls(int(match["job"]))
-
-    async def callback(self, interaction: Interaction) -> None:  # type: ignore[override]
-        await interaction.client.clicks.check_again(interaction, self.job_id)
-
-
-class RetryButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"mj:retry:(?P<job>[0-9]{1,18})"):
-    """Shown when the bot cannot know whether a submit reached the API: the user decides to submit again."""
-
-    def __init__(self, job_id: int) -> None:
+    def __init__(self, job_id: int, locale: str | None = None) -> None:
+        label = t(locale, self.label_key) if self.label_key else None
+        custom_id = f"{self.prefix}:{job_id}"
         super().__init__(
-            discord.ui.Button(
-                custom_id=f"mj:retry:{job_id}", label="Retry", emoji="🔁", style=discord.ButtonStyle.primary
-            )
+            discord.ui.Button(custom_id=custom_id, label=label, emoji=self.emoji, style=self.style)
         )
         self.job_id = job_id
 
@@ -79,11 +66,40 @@ class RetryButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"mj:
     ) -> Self:
         return cls(int(match["job"]))
 
+
+class CheckAgainButton(JobButton, template=r"mj:check:(?P<job>[0-9]{1,18})"):
+    """Shown on a job that seems stuck: polls its task now."""
+
+    prefix, label_key, emoji = "mj:check", "button.check_again", "🔎"
+
+    async def callback(self, interaction: Interaction) -> None:  # type: ignore[override]
+        await interaction.client.clicks.check_again(interaction, self.job_id)
+
+
+class RetryButton(JobButton, template=r"mj:retry:(?P<job>[0-9]{1,18})"):
+    """Shown when the bot cannot know whether a submit reached the API: the user decides to submit again."""
+
+    prefix, label_key, emoji, style = "mj:retry", "button.retry", "🔁", discord.ButtonStyle.primary
+
     async def callback(self, interaction: Interaction) -> None:  # type: ignore[override]
         await interaction.client.clicks.retry(interaction, self.job_id)
 
 
-DYNAMIC_ITEMS: tuple[type[discord.ui.DynamicItem[Any]], ...] = (ActionButton, CheckAgainButton, RetryButton)
+class EditPromptButton(JobButton, template=r"mj:prompt:(?P<job>[0-9]{1,18})"):
+    """Opens a modal with the job's prompt: for Remix / Custom Zoom, or to fix a rejected prompt."""
+
+    prefix, label_key, emoji, style = "mj:prompt", "button.edit_prompt", "✏️", discord.ButtonStyle.primary
+
+    async def callback(self, interaction: Interaction) -> None:  # type: ignore[override]
+        await interaction.client.clicks.edit_prompt(interaction, self.job_id)
+
+
+DYNAMIC_ITEMS: tuple[type[discord.ui.DynamicItem[Any]], ...] = (
+    ActionButton,
+    CheckAgainButton,
+    RetryButton,
+    EditPromptButton,
+)
 
 
 def result_view(job: Job, buttons: Sequence[StoredButton]) -> discord.ui.View | None:
@@ -107,7 +123,47 @@ def job_view(job: Job, buttons: Sequence[StoredButton]) -> discord.ui.View | Non
     if job.status is JobStatus.DONE:
         return result_view(job, buttons)
     if job.status is JobStatus.STUCK:
-        return discord.ui.View(timeout=None).add_item(CheckAgainButton(job.id))
+        return discord.ui.View(timeout=None).add_item(CheckAgainButton(job.id, job.locale))
     if job.status is JobStatus.UNCERTAIN:
-        return discord.ui.View(timeout=None).add_item(RetryButton(job.id))
+        return discord.ui.View(timeout=None).add_item(RetryButton(job.id, job.locale))
+    if job.status is JobStatus.WAITING_INPUT or can_edit_rejected(job):
+        return discord.ui.View(timeout=None).add_item(EditPromptButton(job.id, job.locale))
     return None
+
+
+def can_edit_rejected(job: Job) -> bool:
+    """A refused /imagine prompt (code 24, or a FAILURE naming a banned word) may be edited and resubmitted."""
+    refused = job.status is JobStatus.REJECTED or (
+        job.status is JobStatus.FAILED and job.banned_word is not None
+    )
+    return refused and not job.is_action
+
+
+def prompt_modal(
+    custom_id: str, *, title: str, label: str, value: str, max_length: int = 4000
+) -> discord.ui.Modal:
+    """A one-field modal. It is stopped before it is sent, so discord.py keeps no copy of it in memory:
+    its submission reaches the bot's `on_interaction` by custom_id, and works after a restart too."""
+    modal = discord.ui.Modal(title=title[:45], custom_id=custom_id, timeout=None)
+    modal.add_item(
+        discord.ui.TextInput(
+            label=label[:45],
+            custom_id="text",
+            style=discord.TextStyle.paragraph,
+            default=value[:max_length] or None,
+            max_length=max_length,
+            required=False,
+        )
+    )
+    modal.stop()
+    return modal
+
+
+def modal_text(interaction: discord.Interaction[Any]) -> str:
+    """The text of a submitted `prompt_modal`."""
+    data: dict[str, Any] = dict(interaction.data or {})
+    for row in data.get("components", []):
+        for component in row.get("components", []):
+            if component.get("custom_id") == "text":
+                return str(component.get("value") or "").strip()
+    return ""

@@ -1,26 +1,43 @@
-"""Clicks on job buttons: MJ actions (U1, V3, 🔄 …), "Check again" and "Retry"."""
+"""Clicks on job buttons (U1, V3, 🔄, Custom Zoom …, Check again, Retry, Edit prompt) and their modals."""
 
 from __future__ import annotations
 
+import re
+from dataclasses import replace
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import discord
 from discord.ext import commands
 
 from bot import render
+from bot.admission import admit
+from bot.i18n import t
 from bot.models import JobStatus, NewJob
-from bot.views import DYNAMIC_ITEMS, result_view
-from cogs.checks import jump_url, missing_permissions_message
+from bot.policy import Refusal, quota_refusal
+from bot.prompt_params import PromptParams
+from bot.storage import Quota, QuotaExceeded
+from bot.views import can_edit_rejected, modal_text, prompt_modal, result_view
+from cogs.checks import jump_url, missing_permissions_message, refuse, role_ids, tell
+from cogs.imagine import start_imagine
 
 if TYPE_CHECKING:
     from bot.app import MJBot
-    from bot.models import Job
+    from bot.models import Job, StoredButton
 
     Interaction = discord.Interaction[MJBot]
 
+MODAL_ID = re.compile(r"mj:modal:(?P<kind>zoom|remix|edit):(?P<id>[0-9]{1,18})")
+OPENS_MODAL = ("MJ::CustomZoom::",)  # actions whose submit always asks for a prompt window
+HIGHLIGHT = "⟦{}⟧"
 
-async def _tell(interaction: Interaction, message: str) -> None:
-    await interaction.response.send_message(message, ephemeral=True)
+
+def highlight(prompt: str, word: str) -> str:
+    return re.sub(re.escape(word), lambda m: HIGHLIGHT.format(m[0]), prompt, flags=re.IGNORECASE)
+
+
+def contains_word(prompt: str, word: str) -> bool:
+    return re.search(rf"(?<!\w){re.escape(word)}(?!\w)", prompt, flags=re.IGNORECASE) is not None
 
 
 class Actions(commands.Cog):
@@ -32,98 +49,214 @@ class Actions(commands.Cog):
 
     @commands.Cog.listener()
     async def on_interaction(self, interaction: Interaction) -> None:
-        """A button no handler claims (an id from an old version, or a mangled one) still gets an answer."""
-        if interaction.type is not discord.InteractionType.component:
-            return
+        """Route our modal submissions, and answer buttons no handler claims (from an old version, say)."""
         data: dict[str, Any] = dict(interaction.data or {})
         custom_id = str(data.get("custom_id", ""))
-        if any(item.__discord_ui_compiled_template__.fullmatch(custom_id) for item in DYNAMIC_ITEMS):
+        if interaction.type is discord.InteractionType.modal_submit:
+            if match := MODAL_ID.fullmatch(custom_id):
+                await self._on_modal(interaction, match["kind"], int(match["id"]))
             return
-        await _tell(interaction, "This button is no longer supported by this bot. Nothing was submitted.")
+        if interaction.type is discord.InteractionType.component and not self.bot.knows_custom_id(custom_id):
+            await tell(interaction, "click.unsupported")
 
-    async def _owned_job(self, interaction: Interaction, job_id: int) -> Job | None:
-        """The job, when it exists and the clicking user owns it; otherwise explain and answer None."""
+    # -- who may click ------------------------------------------------------------------------------
+
+    async def _job_for(self, interaction: Interaction, job_id: int, *, anyone: bool = False) -> Job | None:
+        """The job, when it exists and this user may use its buttons; otherwise explain and answer None."""
         job = await self.bot.store.get_job(job_id)
         if job is None:
-            await _tell(
-                interaction, "This button belongs to a job this bot no longer knows. Nothing was submitted."
-            )
+            await tell(interaction, "click.unknown_job")
             return None
-        if job.user_id != interaction.user.id:
-            await _tell(
-                interaction, f"Only <@{job.user_id}> can use these buttons. Start your own with `/imagine`."
-            )
+        if job.user_id != interaction.user.id and not anyone:
+            await tell(interaction, "click.not_owner", owner=job.user_id)
             return None
         return job
 
-    async def action(self, interaction: Interaction, button_id: int) -> None:
-        store = self.bot.store
-        button = await store.get_button(button_id)
-        if button is None:
-            await _tell(
-                interaction, "This button is not known to this bot (its job is gone). Nothing was submitted."
-            )
-            return
-        source = await self._owned_job(interaction, button.job_id)
-        if source is None:
-            return
+    async def _admit_click(self, interaction: Interaction, source: Job) -> tuple[NewJob, Quota | None] | None:
+        """The job a click on `source`'s button would start, if the guild's rules allow it now."""
         if problem := missing_permissions_message(interaction):
-            await _tell(interaction, problem)
-            return
-        assert source.task_id is not None and interaction.channel_id is not None and interaction.message
-        title = render.action_title(button.custom_id, button.label, button.emoji)
-        claim = await self.bot.engine.claim_button(
-            button_id,
-            NewJob(
+            await interaction.response.send_message(problem, ephemeral=True)
+            return None
+        assert interaction.channel_id is not None
+        try:
+            admission = await admit(
+                self.bot.store,
+                self.bot.policies,
                 user_id=interaction.user.id,
-                guild_id=interaction.guild_id,
-                channel_id=interaction.channel_id,
-                prompt=source.prompt,
-                action=title,
+                guild_id=source.guild_id,
+                channel_id=source.channel_id if source.dm else interaction.channel_id,
+                role_ids=role_ids(interaction),
                 mode=source.mode,
-                bot_type=source.bot_type,
-                parent_job_id=source.id,
-                parent_task_id=source.task_id,
-                custom_id=button.custom_id,
-                reply_to_message_id=interaction.message.id,
-                upload_limit=interaction.filesize_limit,
-            ),
+                explicit_mode=False,
+            )
+        except Refusal as refusal:
+            await refuse(interaction, refusal)
+            return None
+        return NewJob(
+            user_id=interaction.user.id,
+            guild_id=source.guild_id,
+            channel_id=interaction.channel_id,
+            prompt=source.prompt,
+            mode=admission.mode,
+            bot_type=source.bot_type,
+            parent_job_id=source.id,
+            parent_task_id=source.task_id,
+            upload_limit=interaction.filesize_limit,
+            locale=str(interaction.locale),
+            dm=source.dm,
+        ), admission.quota
+
+    # -- MJ's buttons -------------------------------------------------------------------------------
+
+    async def _button_and_job(
+        self, interaction: Interaction, button_id: int
+    ) -> tuple[StoredButton, Job] | None:
+        """A stored MJ button and its job, when this user may use it (the server decides who may)."""
+        button = await self.bot.store.get_button(button_id)
+        if button is None:
+            await tell(interaction, "click.unknown_button")
+            return None
+        anyone = self.bot.policies.get(interaction.guild_id).anyone_clicks
+        source = await self._job_for(interaction, button.job_id, anyone=anyone)
+        return (button, source) if source is not None else None
+
+    async def action(self, interaction: Interaction, button_id: int) -> None:
+        found = await self._button_and_job(interaction, button_id)
+        if found is None:
+            return
+        button, source = found
+        if button.custom_id.startswith(OPENS_MODAL) and button.used_by_job_id is None:
+            lang = interaction.locale
+            modal = prompt_modal(
+                f"mj:modal:zoom:{button.id}",
+                title=t(lang, "modal.zoom.title"),
+                label=t(lang, "modal.prompt.label"),
+                value=f"{source.prompt} --zoom 2",
+            )
+            await interaction.response.send_modal(modal)
+            return
+        await self._claim(interaction, source, button, None)
+
+    async def _claim(
+        self, interaction: Interaction, source: Job, button: StoredButton, modal_prompt: str | None
+    ) -> None:
+        admitted = await self._admit_click(interaction, source)
+        if admitted is None:
+            return
+        title = render.action_title(button.custom_id, button.label, button.emoji)
+        new = replace(
+            admitted[0],
+            action=title,
+            custom_id=button.custom_id,
+            modal_prompt=modal_prompt,
+            reply_to_message_id=interaction.message.id if interaction.message else None,
         )
+        quota = admitted[1]
+        try:
+            claim = await self.bot.engine.claim_button(button.id, new, quota)
+        except QuotaExceeded as err:
+            assert quota is not None
+            await refuse(interaction, quota_refusal(err.used, quota.limit, datetime.now(UTC)))
+            return
         if not claim.created:
             job = claim.job
-            where = (
-                f": {jump_url(job.guild_id, job.channel_id, job.message_id)}"
-                if job.message_id
-                else "; its message is on its way"
-            )
-            await _tell(interaction, f"**{title}** was already submitted{where}")
+            if job.message_id:
+                link = jump_url(None if job.dm else job.guild_id, job.channel_id, job.message_id)
+                await tell(interaction, "click.already", title=title, link=link)
+            else:
+                await tell(interaction, "click.already_pending", title=title)
             return
-        buttons = await store.buttons_for_job(source.id)
+        buttons = await self.bot.store.buttons_for_job(source.id)
         await interaction.response.edit_message(view=result_view(source, buttons))
 
+    # -- our own buttons ----------------------------------------------------------------------------
+
     async def check_again(self, interaction: Interaction, job_id: int) -> None:
-        job = await self._owned_job(interaction, job_id)
-        if job is None:
+        if await self._job_for(interaction, job_id) is None:
             return
         if self.bot.engine.check_again(job_id):
-            await _tell(interaction, "Asking the API about this job now; the message will update.")
+            await tell(interaction, "click.checking")
         else:
-            await _tell(interaction, "This job is no longer running; its message shows its final state.")
+            await tell(interaction, "click.not_running")
 
     async def retry(self, interaction: Interaction, job_id: int) -> None:
-        job = await self._owned_job(interaction, job_id)
+        job = await self._job_for(interaction, job_id)
         if job is None:
             return
         if job.status is not JobStatus.UNCERTAIN:
-            await _tell(interaction, "This job was already retried.")
+            await tell(interaction, "click.already_retried")
             return
         if problem := missing_permissions_message(interaction):
-            await _tell(interaction, problem)
+            await interaction.response.send_message(problem, ephemeral=True)
             return
         if await self.bot.engine.retry_uncertain(job_id) is None:
-            await _tell(interaction, "This job was already retried.")
+            await tell(interaction, "click.already_retried")
             return
         await interaction.response.defer()
+
+    async def edit_prompt(self, interaction: Interaction, job_id: int) -> None:
+        """Remix / Custom Zoom waiting for a prompt, or a rejected prompt to fix: open the modal."""
+        job = await self._job_for(interaction, job_id)
+        if job is None:
+            return
+        lang = interaction.locale
+        if job.status is JobStatus.WAITING_INPUT:
+            modal = prompt_modal(
+                f"mj:modal:remix:{job.id}",
+                title=t(lang, "modal.remix.title"),
+                label=t(lang, "modal.prompt.label"),
+                value=job.modal_prompt or job.prompt,
+            )
+        elif can_edit_rejected(job):
+            word = job.banned_word
+            modal = prompt_modal(
+                f"mj:modal:edit:{job.id}",
+                title=t(lang, "modal.prompt.title"),
+                label=t(lang, "modal.banned.label", word=word) if word else t(lang, "modal.prompt.label"),
+                value=highlight(job.prompt, word) if word else job.prompt,
+            )
+        else:
+            await tell(interaction, "click.not_waiting")
+            return
+        await interaction.response.send_modal(modal)
+
+    # -- modal submissions --------------------------------------------------------------------------
+
+    async def _on_modal(self, interaction: Interaction, kind: str, target: int) -> None:
+        text = modal_text(interaction)
+        if not text.replace(HIGHLIGHT.format(""), "").strip():
+            await tell(interaction, "modal.empty")
+            return
+        if kind == "zoom":
+            if found := await self._button_and_job(interaction, target):
+                await self._claim(interaction, found[1], found[0], text)
+            return
+        job = await self._job_for(interaction, target)
+        if job is None:
+            return
+        if kind == "remix":
+            if await self.bot.engine.submit_prompt(job.id, text) is None:
+                await tell(interaction, "click.not_waiting")
+                return
+            await interaction.response.defer()
+            return
+        await self._resubmit_edited(interaction, job, text)
+
+    async def _resubmit_edited(self, interaction: Interaction, job: Job, text: str) -> None:
+        """An edited rejected prompt becomes a new /imagine job, unless it still has the banned word."""
+        prompt = text.replace("⟦", "").replace("⟧", "").strip()
+        if job.banned_word and contains_word(prompt, job.banned_word):
+            await tell(interaction, "modal.still_banned", word=job.banned_word)
+            return
+        await start_imagine(
+            self.bot,
+            interaction,
+            prompt,
+            PromptParams(),
+            mode=job.mode,
+            bot_type=job.bot_type,
+            with_defaults=False,
+        )
 
 
 async def setup(bot: MJBot) -> None:

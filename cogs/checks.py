@@ -1,10 +1,13 @@
-"""Checks shared by commands and buttons, made before anything is paid for."""
+"""Checks and answers shared by commands and buttons, made before anything is paid for."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import discord
+
+from bot.i18n import t
+from bot.policy import Refusal
 
 REQUIRED_PERMISSIONS = {
     "view_channel": "View Channel",
@@ -16,14 +19,31 @@ REQUIRED_PERMISSIONS = {
 
 def missing_permissions_message(interaction: discord.Interaction[Any]) -> str | None:
     """A plain sentence naming what the bot lacks in this channel, or None when it has everything."""
+    if interaction.guild_id is None:
+        return None  # a direct message: the bot can always answer there
     permissions = interaction.app_permissions
     missing = [name for attr, name in REQUIRED_PERMISSIONS.items() if not getattr(permissions, attr)]
     if not missing:
         return None
-    return (
-        f"I can't post results in this channel: I'm missing the {', '.join(missing)} permission"
-        f"{'s' if len(missing) > 1 else ''}. Ask a server admin to grant it; nothing was submitted."
-    )
+    return t(interaction.locale, "permissions.missing", permissions=", ".join(missing))
+
+
+def role_ids(interaction: discord.Interaction[Any]) -> list[int]:
+    user = interaction.user
+    return [role.id for role in user.roles] if isinstance(user, discord.Member) else []
+
+
+async def tell(interaction: discord.Interaction[Any], key: str, /, **args: Any) -> None:
+    """Answer privately, in the user's language."""
+    message = t(interaction.locale, key, **args)
+    if interaction.response.is_done():
+        await interaction.followup.send(message, ephemeral=True)
+    else:
+        await interaction.response.send_message(message, ephemeral=True)
+
+
+async def refuse(interaction: discord.Interaction[Any], refusal: Refusal) -> None:
+    await tell(interaction, refusal.key, **refusal.args_)
 
 
 def jump_url(guild_id: int | None, channel_id: int, message_id: int) -> str:

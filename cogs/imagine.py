@@ -1,7 +1,9 @@
-"""/imagine: validate, write the job, answer in the channel within 3 s, and hand the job to the engine."""
+"""/imagine: validate the prompt and the rules, write the job, answer within 3 s, hand it to the engine."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 import discord
@@ -9,79 +11,202 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot import render
-from bot.models import BotType, Mode, NewJob
-from cogs.checks import missing_permissions_message
+from bot.admission import admit
+from bot.i18n import L
+from bot.models import BotType, Defaults, Mode, NewJob
+from bot.policy import Refusal, quota_refusal
+from bot.prompt_params import (
+    ASPECT_CHOICES,
+    PromptError,
+    PromptParams,
+    build_prompt,
+    version_suggestions,
+)
+from bot.storage import Quota, QuotaExceeded
+from cogs.checks import missing_permissions_message, refuse, role_ids, tell
 
 if TYPE_CHECKING:
     from bot.app import MJBot
 
-MAX_PROMPT = 4000
+    Interaction = discord.Interaction[MJBot]
+
+MODE_CHOICES = [app_commands.Choice(name=L(f"choice.{m.lower()}"), value=m.value) for m in Mode]
+BOT_CHOICES = [
+    app_commands.Choice(name=L("choice.midjourney"), value=BotType.MID_JOURNEY.value),
+    app_commands.Choice(name=L("choice.niji"), value=BotType.NIJI_JOURNEY.value),
+]
+QUALITY_CHOICES = [app_commands.Choice(name=q, value=q) for q in (".25", ".5", "1", "2", "4")]
+
+
+async def effective_defaults(bot: MJBot, user_id: int, channel_id: int) -> Defaults:
+    """The user's defaults over the channel's."""
+    user = await bot.store.get_defaults("user", user_id)
+    channel = await bot.store.get_defaults("channel", channel_id)
+    return user.over(channel)
+
+
+async def start_imagine(
+    bot: MJBot,
+    interaction: Interaction,
+    prompt: str,
+    options: PromptParams,
+    *,
+    mode: Mode | None = None,
+    bot_type: BotType | None = None,
+    with_defaults: bool = True,
+) -> None:
+    """Validate, admit and start an imagine job; used by /imagine and by "Edit prompt" resubmits
+    (whose prompt already carries the defaults it was first sent with)."""
+    assert interaction.channel_id is not None
+    defaults = Defaults()
+    if with_defaults:
+        defaults = await effective_defaults(bot, interaction.user.id, interaction.channel_id)
+    try:
+        parsed = build_prompt(
+            prompt,
+            options,
+            suffix=defaults.suffix or "",
+            defaults=PromptParams(aspect=defaults.aspect, version=defaults.version),
+        )
+        if mode is not None and parsed.mode is not None and parsed.mode != mode.value:
+            raise PromptError("prompt.mode_twice", flag=f"--{parsed.mode.lower()}", mode=mode.lower())
+    except PromptError as err:
+        await tell(interaction, err.code, **err.args)
+        return
+    if problem := missing_permissions_message(interaction):
+        await interaction.response.send_message(problem, ephemeral=True)
+        return
+    wanted = mode or (Mode(parsed.mode) if parsed.mode else None)
+    try:
+        admission = await admit(
+            bot.store,
+            bot.policies,
+            user_id=interaction.user.id,
+            guild_id=interaction.guild_id,
+            channel_id=interaction.channel_id,
+            role_ids=role_ids(interaction),
+            mode=wanted or defaults.mode,
+            explicit_mode=wanted is not None,
+        )
+    except Refusal as refusal:
+        await refuse(interaction, refusal)
+        return
+    new = NewJob(
+        user_id=interaction.user.id,
+        guild_id=interaction.guild_id,
+        channel_id=interaction.channel_id,
+        prompt=parsed.render(),
+        mode=admission.mode,
+        bot_type=bot_type or defaults.bot_type,
+        upload_limit=interaction.filesize_limit,
+        locale=str(interaction.locale),
+    )
+    if defaults.dm:
+        await _start_in_dm(bot, interaction, new, admission.quota)
+        return
+    try:
+        job = await bot.engine.create_job(new, admission.quota)
+    except QuotaExceeded as err:
+        assert admission.quota is not None
+        await refuse(interaction, quota_refusal(err.used, admission.quota.limit, datetime.now(UTC)))
+        return
+    content = render.job_content(job)
+    try:
+        response = await interaction.response.send_message(
+            content,
+            allowed_mentions=discord.AllowedMentions(users=[interaction.user], everyone=False, roles=False),
+        )
+    except discord.HTTPException:
+        await bot.engine.cancel(job, "The answer to the interaction could not be sent.")
+        raise
+    if response.message_id is not None:
+        job = await bot.engine.message_posted(job, response.message_id, content)
+    bot.engine.enqueue(job)
+
+
+async def _start_in_dm(bot: MJBot, interaction: Interaction, new: NewJob, quota: Quota | None) -> None:
+    """Results by direct message: the job lives in the user's DM channel; the channel gets a private note."""
+    await interaction.response.defer(ephemeral=True, thinking=True)
+    try:
+        dm = await interaction.user.create_dm()
+    except discord.HTTPException:
+        await tell(interaction, "imagine.dm_closed")
+        return
+    try:
+        job = await bot.engine.create_job(replace(new, channel_id=dm.id, dm=True), quota)
+    except QuotaExceeded as err:
+        assert quota is not None
+        await refuse(interaction, quota_refusal(err.used, quota.limit, datetime.now(UTC)))
+        return
+    bot.engine.enqueue(job)
+    await tell(interaction, "imagine.dm_started", job=job.id)
 
 
 class Imagine(commands.Cog):
     def __init__(self, bot: MJBot) -> None:
         self.bot = bot
 
-    @app_commands.command(name="imagine", description="Create four images from a prompt")
-    @app_commands.describe(
-        prompt="What to draw; Midjourney parameters such as --ar 16:9 are allowed",
-        mode="Generation speed (the account's default when omitted)",
-        bot="Midjourney or Niji (the account's default when omitted)",
-    )
+    @app_commands.command(name=L("cmd.imagine.name"), description=L("cmd.imagine.desc"))
+    @app_commands.rename(**{o: L(f"opt.{o}.name") for o in ("prompt", "mode", "bot", "aspect", "version")})
+    @app_commands.rename(**{o: L(f"opt.{o}.name") for o in ("stylize", "chaos", "weird", "quality")})
+    @app_commands.rename(**{o: L(f"opt.{o}.name") for o in ("seed", "no", "tile", "raw")})
+    @app_commands.describe(**{o: L(f"opt.{o}.desc") for o in ("prompt", "mode", "bot", "aspect", "version")})
+    @app_commands.describe(**{o: L(f"opt.{o}.desc") for o in ("stylize", "chaos", "weird", "quality")})
+    @app_commands.describe(**{o: L(f"opt.{o}.desc") for o in ("seed", "no", "tile", "raw")})
     @app_commands.choices(
-        mode=[
-            app_commands.Choice(name="fast", value=Mode.FAST.value),
-            app_commands.Choice(name="relax", value=Mode.RELAX.value),
-            app_commands.Choice(name="turbo", value=Mode.TURBO.value),
-        ],
-        bot=[
-            app_commands.Choice(name="midjourney", value=BotType.MID_JOURNEY.value),
-            app_commands.Choice(name="niji", value=BotType.NIJI_JOURNEY.value),
-        ],
+        mode=MODE_CHOICES,
+        bot=BOT_CHOICES,
+        aspect=[app_commands.Choice(name=a, value=a) for a in ASPECT_CHOICES],
+        quality=QUALITY_CHOICES,
     )
     @app_commands.guild_only()
-    async def imagine(
+    async def imagine(  # noqa: PLR0917 - one parameter per slash-command option
         self,
-        interaction: discord.Interaction[MJBot],
-        prompt: str,
+        interaction: Interaction,
+        prompt: app_commands.Range[str, 1, 4000],
         mode: app_commands.Choice[str] | None = None,
         bot: app_commands.Choice[str] | None = None,
+        aspect: app_commands.Choice[str] | None = None,
+        version: str | None = None,
+        stylize: app_commands.Range[int, 0, 1000] | None = None,
+        chaos: app_commands.Range[int, 0, 100] | None = None,
+        weird: app_commands.Range[int, 0, 3000] | None = None,
+        quality: app_commands.Choice[str] | None = None,
+        seed: app_commands.Range[int, 0, 4294967295] | None = None,
+        no: app_commands.Range[str, 1, 500] | None = None,
+        tile: bool = False,
+        raw: bool = False,
     ) -> None:
         prompt = prompt.strip()
         if not prompt:
-            await interaction.response.send_message(
-                "The prompt is empty: describe what to draw.", ephemeral=True
-            )
+            await tell(interaction, "imagine.empty")
             return
-        if len(prompt) > MAX_PROMPT:
-            await interaction.response.send_message(
-                f"The prompt has {len(prompt)} characters; the limit is {MAX_PROMPT}.", ephemeral=True
-            )
-            return
-        if problem := missing_permissions_message(interaction):
-            await interaction.response.send_message(problem, ephemeral=True)
-            return
-        assert interaction.channel_id is not None
-        engine = self.bot.engine
-        job = await engine.create_job(
-            NewJob(
-                user_id=interaction.user.id,
-                guild_id=interaction.guild_id,
-                channel_id=interaction.channel_id,
-                prompt=prompt,
-                mode=Mode(mode.value) if mode else None,
-                bot_type=BotType(bot.value) if bot else None,
-                upload_limit=interaction.filesize_limit,
-            )
+        options = PromptParams(
+            aspect=aspect.value if aspect else None,
+            version=version.strip() if version else None,
+            stylize=stylize,
+            chaos=chaos,
+            weird=weird,
+            quality=float(quality.value) if quality else None,
+            seed=seed,
+            no=no,
+            tile=tile,
+            raw=raw,
         )
-        content = render.job_content(job)
-        response = await interaction.response.send_message(
-            content,
-            allowed_mentions=discord.AllowedMentions(users=[interaction.user], everyone=False, roles=False),
+        await start_imagine(
+            self.bot,
+            interaction,
+            prompt,
+            options,
+            mode=Mode(mode.value) if mode else None,
+            bot_type=BotType(bot.value) if bot else None,
         )
-        if response.message_id is not None:
-            job = await engine.message_posted(job, response.message_id, content)
-        engine.enqueue(job)
+
+    @imagine.autocomplete("version")
+    async def version_autocomplete(
+        self, interaction: Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        return [app_commands.Choice(name=v, value=v) for v in version_suggestions(current)]
 
 
 async def setup(bot: MJBot) -> None:

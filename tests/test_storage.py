@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
-from bot.models import JobStatus, NewJob
-from bot.storage import ButtonSpec, ProgressUpdate, Store
+from bot.models import Defaults, JobStatus, Mode, NewJob
+from bot.policy import GuildPolicy
+from bot.storage import ButtonSpec, ProgressUpdate, Quota, QuotaExceeded, Store
+from bot.storage.migrations import MIGRATIONS
 
 
 @pytest.fixture
@@ -77,3 +81,79 @@ async def test_meta_roundtrip(store: Store) -> None:
     await store.set_meta("k", "1")
     await store.set_meta("k", "2")
     assert await store.get_meta("k") == "2"
+
+
+async def test_a_version_1_database_is_upgraded_in_place(tmp_path: Path) -> None:
+    path = tmp_path / "old.sqlite3"
+    db = sqlite3.connect(path)
+    db.executescript(MIGRATIONS[0] + "; PRAGMA user_version=1;")
+    db.execute(
+        "INSERT INTO jobs (status, user_id, channel_id, prompt, action, created_at, updated_at)"
+        " VALUES ('RUNNING', 1, 3, 'an old job', 'IMAGINE', 1.0, 1.0)"
+    )
+    db.commit()
+    db.close()
+    store = await Store.open(path)
+    [job] = await store.open_jobs()
+    assert (job.prompt, job.locale, job.dm, job.banned_word) == ("an old job", "en-US", False, None)
+    await store.close()
+
+
+async def test_a_quota_is_checked_in_the_same_transaction_as_the_insert(store: Store) -> None:
+    since = datetime.now(UTC) - timedelta(hours=1)
+    results = await asyncio.gather(
+        *(store.create_job(new_job(), Quota(3, since)) for _ in range(8)), return_exceptions=True
+    )
+    assert sum(1 for r in results if not isinstance(r, BaseException)) == 3
+    assert all(isinstance(r, QuotaExceeded) for r in results if isinstance(r, BaseException))
+
+
+async def test_failed_rejected_and_cancelled_jobs_are_refunded(store: Store) -> None:
+    since = datetime.now(UTC) - timedelta(hours=1)
+    jobs = [await store.create_job(new_job()) for _ in range(4)]
+    await store.set_status(jobs[0].id, JobStatus.FAILED)
+    await store.set_status(jobs[1].id, JobStatus.REJECTED)
+    await store.cancel_waiting(jobs[2].id, "dropped")
+    assert await store.charged_since(1, 2, since) == 1
+    assert await store.create_job(new_job(), Quota(2, since))
+    with pytest.raises(QuotaExceeded):
+        await store.create_job(new_job(), Quota(2, since))
+
+
+async def test_only_waiting_jobs_can_be_cancelled(store: Store) -> None:
+    queued = await store.create_job(new_job())
+    running = await store.create_job(new_job())
+    await store.mark_submitting(running.id)
+    waiting = await store.create_job(new_job())
+    await store.wait_for_input(waiting.id, "task-1", "a cat --zoom 2")
+    assert (await store.cancel_waiting(queued.id, "x")) is not None
+    assert (await store.cancel_waiting(waiting.id, "x")) is not None
+    assert await store.cancel_waiting(running.id, "x") is None
+    assert await store.cancel_waiting(queued.id, "x") is None, "only once"
+
+
+async def test_defaults_and_policies_round_trip(store: Store) -> None:
+    defaults = Defaults(mode=Mode.RELAX, aspect="16:9", version="6.1", suffix="--style raw", dm=True)
+    await store.set_defaults("user", 1, defaults)
+    assert await store.get_defaults("user", 1) == defaults
+    assert await store.get_defaults("channel", 1) == Defaults()
+    await store.set_defaults("user", 1, Defaults())
+    assert await store.get_defaults("user", 1) == Defaults()
+    policy = GuildPolicy(
+        allowed_modes=frozenset({Mode.RELAX}), daily_quota=5, role_quotas=((9, 20),), cooldown=30.0,
+        channel_ids=frozenset({3}), guild_concurrency=4, anyone_clicks=True,
+    )  # fmt: skip
+    await store.set_policy(2, policy)
+    assert await store.get_policies() == {2: policy}
+
+
+async def test_guild_stats(store: Store) -> None:
+    for user, mode in ((1, Mode.FAST), (1, Mode.RELAX), (7, None)):
+        await store.create_job(NewJob(user_id=user, guild_id=2, channel_id=3, prompt="p", mode=mode))
+    failed = await store.create_job(new_job())
+    await store.set_status(failed.id, JobStatus.FAILED)
+    stats = await store.guild_stats(2, datetime.now(UTC) - timedelta(days=7))
+    assert (stats.total, stats.failed) == (4, 1)
+    assert stats.by_user == [(1, 3), (7, 1)]
+    assert sum(n for _, n in stats.by_day) == 4
+    assert dict(stats.by_mode) == {"FAST": 1, "RELAX": 1, "DEFAULT": 2}

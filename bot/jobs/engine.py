@@ -9,35 +9,38 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-from collections.abc import Sequence
+import re
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from bot.config import Settings
 from bot.delivery import Writer
+from bot.i18n import t
 from bot.jobs.cadence import Cadence
 from bot.jobs.fair_queue import FairQueue
 from bot.jobs.poller import Poller
+from bot.jobs.slots import Slots
 from bot.mj.client import MJClient
 from bot.mj.errors import MJAuthError, MJError, MJSubmitUncertain, MJTransientError, MJUserAgentRefused
 from bot.mj.models import SubmitCode, SubmitResult, Task, TaskStatus
 from bot.models import Job, JobStatus, Mode, NewJob
-from bot.storage import ClaimResult, ProgressUpdate, Store
+from bot.policy import Policies
+from bot.storage import ClaimResult, ProgressUpdate, Quota, Store
 from bot.tasks import TaskRegistry
 
 log = logging.getLogger(__name__)
 
-UNCERTAIN_AFTER_RESTART = (
-    "The bot restarted while submitting this job, so it cannot tell whether the API took it. "
-    "Press Retry to submit it again (if the first submit did reach the API, it may be charged twice)."
+BANNED_WORD = re.compile(
+    r"(?:banned (?:prompt|word)s?(?: detected)?|敏感词)\W{0,3}[\"“'「]?(?P<word>[^\"”'」\s,.;:，。]+)",
+    re.IGNORECASE,
 )
-NEEDS_MODAL = (
-    "This action (Custom Zoom or Remix) asks for a prompt window, which this bot does not offer yet."
-)
-UNCERTAIN_AFTER_TIMEOUT = (
-    "The API did not answer the submit in time, so the bot cannot tell whether it took the job. "
-    "Press Retry to submit it again (if the first submit did reach the API, it may be charged twice)."
-)
+
+
+def banned_word_in(reason: str) -> str | None:
+    """The word a FAILURE reason names as banned ("Banned prompt detected: gore"), if any."""
+    match = BANNED_WORD.search(reason)
+    return match["word"] if match else None
 
 
 class Engine:
@@ -49,6 +52,7 @@ class Engine:
         settings: Settings,
         registry: TaskRegistry,
         *,
+        policies: Policies,
         submit_concurrency: int = 4,
     ) -> None:
         self._store = store
@@ -59,6 +63,7 @@ class Engine:
         self._submit_slots = asyncio.Semaphore(submit_concurrency)
         self._jobs: dict[int, Job] = {}  # snapshots of the jobs being polled
         self.queue = FairQueue()
+        self.slots = Slots(policies.get)
         self.poller = Poller(
             mj,
             self._on_tasks,
@@ -87,12 +92,15 @@ class Engine:
             case JobStatus.QUEUED:
                 self.enqueue(job)
             case JobStatus.SUBMITTING:
-                uncertain = await self._store.set_status(
-                    job.id, JobStatus.UNCERTAIN, detail=UNCERTAIN_AFTER_RESTART
-                )
+                detail = t(job.locale, "detail.uncertain_restart")
+                uncertain = await self._store.set_status(job.id, JobStatus.UNCERTAIN, detail=detail)
                 assert uncertain is not None
                 self._writer.finish(uncertain)
-            case JobStatus.RUNNING | JobStatus.STUCK | JobStatus.DELIVERING:
+            case JobStatus.RUNNING | JobStatus.STUCK:
+                assert job.task_id is not None
+                self.slots.take(job.id, job.user_id, job.guild_id)
+                self._watch(job, delay=0.0)
+            case JobStatus.DELIVERING:
                 assert job.task_id is not None
                 self._watch(job, delay=0.0)
             case _:
@@ -100,9 +108,9 @@ class Engine:
 
     # -- what cogs call -----------------------------------------------------------------------------
 
-    async def create_job(self, new: NewJob) -> Job:
-        """Write the job row. The caller posts its message, then calls `enqueue`."""
-        return await self._store.create_job(new)
+    async def create_job(self, new: NewJob, quota: Quota | None = None) -> Job:
+        """Write the job row (raises QuotaExceeded). The caller posts its message, then calls `enqueue`."""
+        return await self._store.create_job(new, quota)
 
     async def message_posted(self, job: Job, message_id: int, content: str) -> Job:
         await self._store.set_message(job.id, message_id)
@@ -110,24 +118,44 @@ class Engine:
         return replace(job, message_id=message_id)
 
     def enqueue(self, job: Job) -> None:
-        """Queue a job for submission; one with no message yet gets its progress message now."""
-        if job.message_id is None:
+        """Queue a job for submission; one with no message yet gets its progress message now.
+
+        A job over its user's or guild's concurrency limit waits here, and its message says so.
+        """
+        blocked = self.slots.blocked(job.user_id, job.guild_id)
+        if blocked is not None and not job.submit_attempts:
+            key = "job.waiting_slot" if blocked.scope == "user" else "job.waiting_guild"
+            self._writer.show(
+                replace(job, detail=t(job.locale, key, running=blocked.running, limit=blocked.limit))
+            )
+        elif job.message_id is None:
             self._writer.show(job)
         retry_at = job.next_attempt_at
         delay = (retry_at - datetime.now(UTC)).total_seconds() if retry_at else 0.0
         if delay > 0:
-            asyncio.get_running_loop().call_later(delay, self.queue.put, job.user_id, job.id)
+            asyncio.get_running_loop().call_later(delay, self.queue.put, job.user_id, job.id, job.guild_id)
         else:
-            self.queue.put(job.user_id, job.id)
+            self.queue.put(job.user_id, job.id, job.guild_id)
 
     async def cancel(self, job: Job, reason: str) -> None:
-        """Cancel a job that was never submitted."""
+        """Cancel a job that was never submitted (its message could not be posted, say)."""
         self.queue.discard(job.id)
         await self._store.set_status(job.id, JobStatus.CANCELLED, detail=reason)
 
-    async def claim_button(self, button_id: int, new: NewJob) -> ClaimResult:
+    async def cancel_waiting(self, job_id: int) -> Job | None:
+        """The owner drops a job still in the bot's hands (queued, or waiting for a prompt); None if too late."""
+        job = await self._store.get_job(job_id)
+        if job is None:
+            return None
+        cancelled = await self._store.cancel_waiting(job_id, t(job.locale, "detail.cancelled"))
+        if cancelled is not None:
+            self.queue.discard(job_id)
+            self._writer.finish(cancelled)
+        return cancelled
+
+    async def claim_button(self, button_id: int, new: NewJob, quota: Quota | None = None) -> ClaimResult:
         """Create the job a button click asks for, once; a second click gets the first one's job."""
-        claim = await self._store.claim_button(button_id, new)
+        claim = await self._store.claim_button(button_id, new, quota)
         if claim.created:
             self.enqueue(claim.job)
         return claim
@@ -139,46 +167,75 @@ class Engine:
             self.enqueue(job)
         return job
 
+    async def submit_prompt(self, job_id: int, prompt: str) -> Job | None:
+        """The user's prompt for a task waiting in MODAL (Remix, Custom Zoom); None if it no longer waits."""
+        waiting = await self._store.get_job(job_id)
+        job = await self._store.mark_modal_submitting(job_id, prompt)
+        if job is None or waiting is None or waiting.modal_task_id is None:
+            return None
+        task_id = waiting.modal_task_id
+        self.slots.take(job.id, job.user_id, job.guild_id)
+        self._writer.show(job)
+        self._registry.spawn(
+            self._submit_with(job, lambda: self._mj.submit_modal(task_id, prompt)), name=f"modal-job-{job.id}"
+        )
+        return job
+
     def check_again(self, job_id: int) -> bool:
         return self.poller.poll_now(job_id)
 
     # -- submitting ---------------------------------------------------------------------------------
 
+    def _can_start(self, user_id: int, guild_id: int | None) -> bool:
+        return self.slots.blocked(user_id, guild_id) is None
+
     async def _submit_loop(self) -> None:
         while True:
-            job_id = await self.queue.get()
+            job_id, user_id, guild_id = await self.queue.get(self._can_start)
+            self.slots.take(job_id, user_id, guild_id)  # now, so the next pick sees it
             await self._submit_slots.acquire()
             try:
                 self._registry.spawn(self._submit(job_id), name=f"submit-job-{job_id}")
             except RuntimeError:
                 self._submit_slots.release()
+                self._release(job_id)
                 raise
 
     async def _submit(self, job_id: int) -> None:
         try:
             job = await self._store.mark_submitting(job_id)
             if job is None:
+                self._release(job_id)
                 return  # cancelled, or already taken
-            try:
-                result = await self._send_submit(job)
-            except MJSubmitUncertain:
-                await self._finish(job, JobStatus.UNCERTAIN, UNCERTAIN_AFTER_TIMEOUT)
-            except (MJAuthError, MJUserAgentRefused) as err:
-                log.error("The MJ API refused the bot's credentials: %s", err)
-                await self._finish(job, JobStatus.FAILED, f"{err} The bot's operator must fix this.")
-            except MJTransientError as err:
-                await self._retry_later(job, f"The API could not be reached ({err}); retrying")
-            except MJError as err:
-                await self._finish(job, JobStatus.FAILED, str(err))
-            else:
-                await self._on_submitted(job, result)
+            await self._submit_with(job, lambda: self._send_submit(job))
         finally:
             self._submit_slots.release()
+
+    async def _submit_with(self, job: Job, send: Callable[[], Awaitable[SubmitResult]]) -> None:
+        """Send a submit and act on its answer; every failure ends in a state the user can see."""
+        lang = job.locale
+        try:
+            result = await send()
+        except MJSubmitUncertain:
+            await self._finish(job, JobStatus.UNCERTAIN, t(lang, "detail.uncertain_timeout"))
+        except (MJAuthError, MJUserAgentRefused) as err:
+            log.error("The MJ API refused the bot's credentials: %s", err)
+            await self._finish(job, JobStatus.FAILED, t(lang, "detail.credentials", error=err))
+        except MJTransientError as err:
+            await self._retry_later(job, "unreachable", error=err)
+        except MJError as err:
+            await self._finish(job, JobStatus.FAILED, str(err))
+        else:
+            await self._on_submitted(job, result)
 
     async def _send_submit(self, job: Job) -> SubmitResult:
         if job.custom_id is not None:
             assert job.parent_task_id is not None
-            return await self._mj.submit_action(job.parent_task_id, job.custom_id)
+            result = await self._mj.submit_action(job.parent_task_id, job.custom_id)
+            if result.needs_modal and result.task_id and job.modal_prompt is not None:
+                # Custom Zoom: the user gave the prompt before the click was submitted.
+                return await self._mj.submit_modal(result.task_id, job.modal_prompt)
+            return result
         return await self._mj.submit_imagine(
             job.prompt,
             bot_type=job.bot_type.value if job.bot_type else None,
@@ -186,46 +243,69 @@ class Engine:
         )
 
     async def _on_submitted(self, job: Job, result: SubmitResult) -> None:
-        if result.needs_modal:
-            await self._finish(job, JobStatus.FAILED, NEEDS_MODAL)
+        lang = job.locale
+        if result.needs_modal and result.task_id:
+            final_prompt = result.properties.get("finalPrompt")
+            await self._wait_for_input(
+                job, result.task_id, final_prompt if isinstance(final_prompt, str) else None
+            )
         elif result.accepted and result.task_id:
             running = await self._store.mark_running(job.id, result.task_id, result.queue_position)
             assert running is not None
             self._writer.show(running)
             self._watch(running)
         elif result.code == SubmitCode.QUEUE_FULL:
-            await self._retry_later(job, "The API is busy (its queue is full); retrying")
+            await self._retry_later(job, "queue_full")
         elif result.code == SubmitCode.BANNED_PROMPT:
-            word = f" (banned word: **{result.banned_word}**)" if result.banned_word else ""
-            detail = f"The prompt was rejected as sensitive{word}. Change it and try again."
-            await self._finish(job, JobStatus.REJECTED, detail)
+            await self._finish(job, JobStatus.REJECTED, banned_word=result.banned_word)
         else:
-            await self._finish(job, JobStatus.FAILED, f"The API refused the job: {result.description}")
+            await self._finish(
+                job, JobStatus.FAILED, t(lang, "detail.refused", description=result.description)
+            )
 
-    async def _retry_later(self, job: Job, reason: str) -> None:
+    async def _wait_for_input(self, job: Job, modal_task_id: str, final_prompt: str | None) -> None:
+        """The API asks for a prompt window: the job waits for the user's modal, holding no slot."""
+        waiting = await self._store.wait_for_input(job.id, modal_task_id, final_prompt or job.prompt)
+        assert waiting is not None
+        self._jobs.pop(job.id, None)
+        self._release(job.id)
+        self._writer.finish(waiting)
+
+    async def _retry_later(self, job: Job, why: str, *, error: object = None) -> None:
+        lang = job.locale
+        self._release(job.id)
         waited = (datetime.now(UTC) - job.created_at).total_seconds()
         if waited >= self._settings.queue_full_retry_for:
             minutes = round(self._settings.queue_full_retry_for / 60)
-            await self._finish(
-                job, JobStatus.FAILED, f"{reason.removesuffix('; retrying')} for {minutes} min; giving up."
-            )
+            await self._finish(job, JobStatus.FAILED, t(lang, f"detail.gave_up_{why}", minutes=minutes))
             return
         base = self._settings.queue_full_retry_base
         delay = random.uniform(0.5, 1.0) * min(300.0, base * 2 ** (job.submit_attempts - 1))
-        detail = f"{reason} (attempt {job.submit_attempts + 1})"
+        detail = t(lang, f"detail.{why}", error=error, attempt=job.submit_attempts + 1)
         queued = await self._store.requeue(job.id, datetime.now(UTC) + timedelta(seconds=delay), detail)
         assert queued is not None
         self._writer.show(queued)
         self.enqueue(queued)
 
+    def _release(self, job_id: int) -> None:
+        if self.slots.release(job_id):
+            self.queue.wake()
+
     async def _finish(
-        self, job: Job, status: JobStatus, detail: str | None = None, task: Task | None = None
+        self,
+        job: Job,
+        status: JobStatus,
+        detail: str | None = None,
+        task: Task | None = None,
+        *,
+        banned_word: str | None = None,
     ) -> None:
         final = await self._store.set_status(
-            job.id, status, detail=detail, task_action=task.action if task else None
+            job.id, status, detail=detail, task_action=task.action if task else None, banned_word=banned_word
         )
         assert final is not None
         self._jobs.pop(job.id, None)
+        self._release(job.id)
         self._writer.finish(final, task)
 
     # -- polling ------------------------------------------------------------------------------------
@@ -258,13 +338,16 @@ class Engine:
                 )
                 assert delivering is not None
                 self._jobs.pop(job_id, None)
+                self._release(job_id)
                 self._writer.finish(delivering, task)
                 finished.add(job_id)
             elif task.status is TaskStatus.FAILURE:
-                await self._finish(job, JobStatus.FAILED, task.fail_reason or "The API gave no reason.", task)
+                reason = task.fail_reason or t(job.locale, "job.no_reason")
+                word = None if job.is_action else banned_word_in(reason)
+                await self._finish(job, JobStatus.FAILED, reason, task, banned_word=word)
                 finished.add(job_id)
             elif task.status is TaskStatus.MODAL:
-                await self._finish(job, JobStatus.FAILED, NEEDS_MODAL)
+                await self._wait_for_input(job, task.id, task.final_prompt or task.prompt or None)
                 finished.add(job_id)
             else:
                 status = job.status
@@ -282,4 +365,4 @@ class Engine:
     async def _on_missing(self, job_id: int) -> None:
         job = self._jobs.get(job_id)
         if job is not None:
-            await self._finish(job, JobStatus.FAILED, "The API no longer knows this job's task.")
+            await self._finish(job, JobStatus.FAILED, t(job.locale, "detail.task_lost"))

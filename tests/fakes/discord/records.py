@@ -53,8 +53,11 @@ class FakeMessage:
     def buttons(self) -> list[dict[str, Any]]:
         return [c for row in self.components for c in row.get("components", []) if c.get("type") == 2]
 
+    def selects(self) -> list[dict[str, Any]]:
+        return [c for row in self.components for c in row.get("components", []) if c.get("type") == 3]
+
     def custom_ids(self) -> list[str]:
-        return [b["custom_id"] for b in self.buttons() if "custom_id" in b]
+        return [c["custom_id"] for c in self.buttons() + self.selects() if "custom_id" in c]
 
     def to_api(self, guild_id: int | None) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -95,6 +98,7 @@ class FakeInteraction:
     message_id: int | None = None
     source_message_id: int | None = None
     followups: list[int] = field(default_factory=list)
+    locale: str = "en-US"
 
     @property
     def ack_latency(self) -> float | None:

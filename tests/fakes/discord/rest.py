@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
-from tests.fakes.discord.records import FakeMessage, RequestRecord
-from tests.fakes.discord.rules import Bucket, message_problems
+from tests.fakes.discord.records import FakeInteraction, FakeMessage, RequestRecord
+from tests.fakes.discord.rules import Bucket, message_problems, modal_problems
 
 if TYPE_CHECKING:
     from tests.fakes.discord.server import FakeDiscord
@@ -178,6 +178,8 @@ class RestRoutes:
         data = body.get("data") or {}
         if kind in (4, 7) and (problems := message_problems(data)):
             return self._refuse(problems)
+        if kind == 9 and (problems := modal_problems(data) or self._modal_source_problems(interaction)):
+            return self._refuse(problems)
         if kind == 4 and request[FILES] and (refused := self._check_upload(request)):
             return refused
         interaction.callbacks.append((kind, body, now))
@@ -204,6 +206,10 @@ class RestRoutes:
         if message is not None:
             answer["resource"] = {"type": kind, "message": message.to_api(self.guild_id)}
         return _json(answer)
+
+    @staticmethod
+    def _modal_source_problems(interaction: FakeInteraction) -> list[str]:
+        return ["a modal was sent in answer to a modal submission"] if interaction.type == 5 else []
 
     def _interaction_for_token(self: FakeDiscord, token: str) -> web.Response | None:
         interaction = next((i for i in self.interactions.values() if i.token == token), None)

@@ -31,16 +31,91 @@ def message_problems(body: dict[str, Any]) -> list[str]:
         problems.append(f"content has {len(content)} characters (limit {CONTENT_LIMIT})")
     if len(body.get("embeds") or []) > 10:
         problems.append("more than 10 embeds")
+    for embed in body.get("embeds") or []:
+        problems.extend(_embed_problems(embed))
     rows = body.get("components") or []
     if len(rows) > MAX_ROWS:
         problems.append(f"{len(rows)} component rows (limit {MAX_ROWS})")
     seen: set[str] = set()
     for row in rows:
         buttons = [c for c in row.get("components", []) if c.get("type") == 2]
+        selects = [c for c in row.get("components", []) if c.get("type") == 3]
         if len(buttons) > MAX_ROW_BUTTONS:
             problems.append(f"a row has {len(buttons)} buttons (limit {MAX_ROW_BUTTONS})")
+        if selects and len(row.get("components", [])) > 1:
+            problems.append("a select menu shares its row with another component")
         for button in buttons:
             problems.extend(_button_problems(button, seen))
+        for select in selects:
+            problems.extend(_select_problems(select, seen))
+    return problems
+
+
+def _embed_problems(embed: dict[str, Any]) -> list[str]:
+    problems = []
+    if len(embed.get("title") or "") > 256:
+        problems.append("an embed title is over 256 characters")
+    if len(embed.get("description") or "") > 4096:
+        problems.append("an embed description is over 4096 characters")
+    fields = embed.get("fields") or []
+    if len(fields) > 25:
+        problems.append("an embed has more than 25 fields")
+    for item in fields:
+        if not 1 <= len(item.get("name") or "") <= 256:
+            problems.append(f"embed field name {item.get('name')!r} is empty or over 256 characters")
+        if not 1 <= len(item.get("value") or "") <= 1024:
+            problems.append(
+                f"embed field {item.get('name')!r} has an empty value or one over 1024 characters"
+            )
+    total = len(embed.get("title") or "") + len(embed.get("description") or "")
+    total += sum(len(f.get("name") or "") + len(f.get("value") or "") for f in fields)
+    total += len((embed.get("footer") or {}).get("text") or "")
+    if total > 6000:
+        problems.append(f"an embed has {total} characters (limit 6000)")
+    return problems
+
+
+def _select_problems(select: dict[str, Any], seen: set[str]) -> list[str]:
+    problems = []
+    custom_id = select.get("custom_id") or ""
+    if not 1 <= len(custom_id) <= 100:
+        problems.append(f"a select custom_id has {len(custom_id)} characters (1 to 100)")
+    if custom_id in seen:
+        problems.append(f"custom_id {custom_id!r} is used twice in one message")
+    seen.add(custom_id)
+    options = select.get("options") or []
+    if not 1 <= len(options) <= 25:
+        problems.append(f"a select has {len(options)} options (1 to 25)")
+    if len({o.get("value") for o in options}) != len(options):
+        problems.append("a select has two options with the same value")
+    for option in options:
+        if not 1 <= len(option.get("label") or "") <= 100 or not 1 <= len(option.get("value") or "") <= 100:
+            problems.append("a select option label or value is empty or over 100 characters")
+    if int(select.get("max_values") or 1) == 1 and sum(1 for o in options if o.get("default")) > 1:
+        problems.append("a single-choice select has more than one default option")
+    if len(select.get("placeholder") or "") > 150:
+        problems.append("a select placeholder is over 150 characters")
+    return problems
+
+
+def modal_problems(data: dict[str, Any]) -> list[str]:
+    """What Discord would refuse in a modal (interaction callback type 9)."""
+    problems = []
+    if not 1 <= len(data.get("title") or "") <= 45:
+        problems.append(f"modal title {data.get('title')!r} is empty or over 45 characters")
+    if not 1 <= len(data.get("custom_id") or "") <= 100:
+        problems.append("a modal custom_id is empty or over 100 characters")
+    rows = data.get("components") or []
+    if not 1 <= len(rows) <= 5:
+        problems.append(f"a modal has {len(rows)} rows (1 to 5)")
+    for row in rows:
+        for field in row.get("components", []):
+            label = field.get("label") or ""
+            if not 1 <= len(label) <= 45:
+                problems.append(f"text input label {label!r} is empty or over 45 characters")
+            limit = int(field.get("max_length") or 4000)
+            if len(field.get("value") or "") > min(limit, 4000):
+                problems.append("a text input's value is longer than its max_length")
     return problems
 
 

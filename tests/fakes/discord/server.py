@@ -58,6 +58,10 @@ class FakeDiscord(RestRoutes):
         self.bot_user_id = self.application_id
         self.guild_id = self.new_id()
         self.users: dict[int, dict[str, Any]] = {}
+        self.member_permissions: dict[int, int] = {}  # user id → guild permissions (default: text ones)
+        self.member_roles: dict[int, list[int]] = {}
+        self.roles: dict[int, dict[str, Any]] = {}
+        self.other_guild_ids: list[int] = []  # guilds the bot is in besides the main one
         self.channels: dict[int, dict[str, Any]] = {}
         self.permissions: dict[int, int] = {}
         self.messages: dict[int, FakeMessage] = {}
@@ -96,11 +100,35 @@ class FakeDiscord(RestRoutes):
         return {"id": str(self.bot_user_id), "username": "mj-bot", "discriminator": "0", "global_name": None,
                 "avatar": None, "bot": True, "flags": 0}  # fmt: skip
 
-    def add_user(self, name: str) -> int:
+    def add_user(
+        self, name: str, *, permissions: int = ALL_TEXT_PERMISSIONS, roles: tuple[int, ...] = ()
+    ) -> int:
         user_id = self.new_id()
         self.users[user_id] = {"id": str(user_id), "username": name, "discriminator": "0", "global_name": name,
                                "avatar": None, "flags": 0}  # fmt: skip
+        self.member_permissions[user_id] = permissions
+        self.member_roles[user_id] = list(roles)
         return user_id
+
+    def add_role(self, name: str) -> int:
+        role_id = self.new_id()
+        self.roles[role_id] = {"id": str(role_id), "name": name, "permissions": "0", "position": len(self.roles) + 1,
+                               "color": 0, "hoist": False, "managed": False, "mentionable": False, "flags": 0}  # fmt: skip
+        return role_id
+
+    async def create_role(self, name: str) -> int:
+        """A role created while the bot is connected: Discord tells it with GUILD_ROLE_CREATE."""
+        role_id = self.add_role(name)
+        await self._dispatch(
+            "GUILD_ROLE_CREATE", {"guild_id": str(self.guild_id), "role": self.roles[role_id]}
+        )
+        return role_id
+
+    def add_guild(self) -> int:
+        """Another guild the bot is in (it sees it at READY)."""
+        guild_id = self.new_id()
+        self.other_guild_ids.append(guild_id)
+        return guild_id
 
     def add_channel(self, name: str = "channel") -> int:
         channel_id = self.new_id()
@@ -108,6 +136,12 @@ class FakeDiscord(RestRoutes):
                                      "position": len(self.channels), "permission_overwrites": [], "nsfw": False,
                                      "parent_id": None, "topic": None, "last_message_id": None, "rate_limit_per_user": 0}  # fmt: skip
         self.permissions[channel_id] = ALL_TEXT_PERMISSIONS
+        return channel_id
+
+    async def create_channel(self, name: str = "channel") -> int:
+        """A channel created while the bot is connected: Discord tells it with CHANNEL_CREATE."""
+        channel_id = self.add_channel(name)
+        await self._dispatch("CHANNEL_CREATE", self.channels[channel_id])
         return channel_id
 
     def set_app_permissions(self, channel_id: int, permissions: int) -> None:
@@ -202,11 +236,15 @@ class FakeDiscord(RestRoutes):
 
     async def _identify(self) -> None:
         await self._dispatch("READY", {
-            "v": 10, "user": self.bot_user(), "guilds": [{"id": str(self.guild_id), "unavailable": True}],
+            "v": 10, "user": self.bot_user(),
+            "guilds": [{"id": str(g), "unavailable": True} for g in (self.guild_id, *self.other_guild_ids)],
             "session_id": "fake-session", "resume_gateway_url": self.gateway_url,
             "application": {"id": str(self.application_id), "flags": 0}, "private_channels": [], "relationships": [],
         })  # fmt: skip
         await self._dispatch("GUILD_CREATE", self.guild_payload())
+        for guild_id in self.other_guild_ids:
+            await self._dispatch("GUILD_CREATE", {**self.guild_payload(), "id": str(guild_id), "channels": [],
+                                                  "name": f"Guild {guild_id}"})  # fmt: skip
         self._ready.set()
         self.changed()
 
@@ -215,7 +253,7 @@ class FakeDiscord(RestRoutes):
                     "position": 0, "color": 0, "hoist": False, "managed": False, "mentionable": False, "flags": 0}  # fmt: skip
         return {
             "id": str(self.guild_id), "name": "Fake Guild", "icon": None, "owner_id": str(self.new_id()),
-            "roles": [everyone], "channels": list(self.channels.values()), "members": [self.member(self.bot_user())],
+            "roles": [everyone, *self.roles.values()], "channels": list(self.channels.values()), "members": [self.member(self.bot_user())],
             "member_count": len(self.users) + 1, "large": False, "unavailable": False, "features": [], "emojis": [],
             "stickers": [], "voice_states": [], "presences": [], "threads": [], "stage_instances": [],
             "guild_scheduled_events": [], "joined_at": "2026-01-01T00:00:00+00:00", "preferred_locale": "en-US",
@@ -224,8 +262,9 @@ class FakeDiscord(RestRoutes):
         }  # fmt: skip
 
     @staticmethod
-    def member(user: dict[str, Any], permissions: int = ALL_TEXT_PERMISSIONS) -> dict[str, Any]:
-        return {"user": user, "roles": [], "joined_at": "2026-01-01T00:00:00+00:00", "deaf": False, "mute": False,
+    def member(user: dict[str, Any], permissions: int = ALL_TEXT_PERMISSIONS, roles: list[int] | None = None,
+               ) -> dict[str, Any]:  # fmt: skip
+        return {"user": user, "roles": [str(r) for r in roles or []], "joined_at": "2026-01-01T00:00:00+00:00", "deaf": False, "mute": False,
                 "flags": 0, "pending": False, "nick": None, "avatar": None, "premium_since": None,
                 "communication_disabled_until": None, "permissions": str(permissions)}  # fmt: skip
 
@@ -233,22 +272,34 @@ class FakeDiscord(RestRoutes):
 
     async def _interact(
         self, kind: int, data: dict[str, Any], *, user_id: int, channel_id: int, locale: str = "en-US",
-        message: FakeMessage | None = None,
+        message: FakeMessage | None = None, guild_id: int | None = None,
     ) -> FakeInteraction:  # fmt: skip
         interaction = FakeInteraction(
             self.new_id(), f"token-{self.new_id()}", kind, user_id, channel_id, data
         )
         interaction.source_message_id = message.id if message else None
+        interaction.locale = locale
         self.interactions[interaction.id] = interaction
+        guild_id = guild_id or self.guild_id
+        channel = {k: v for k, v in self.channels[channel_id].items() if k != "recipient"}
         payload: dict[str, Any] = {
             "id": str(interaction.id), "application_id": str(self.application_id), "type": kind, "data": data,
-            "token": interaction.token, "version": 1, "guild_id": str(self.guild_id), "channel_id": str(channel_id),
-            "channel": {**self.channels[channel_id], "permissions": str(self.permissions[channel_id])},
-            "member": self.member(self.users[user_id]), "app_permissions": str(self.permissions[channel_id]),
-            "locale": locale, "guild_locale": "en-US", "entitlements": [],
-            "authorizing_integration_owners": {"0": str(self.guild_id)}, "context": 0,
-            "attachment_size_limit": self.upload_limit, "guild": {"id": str(self.guild_id), "locale": "en-US", "features": []},
+            "token": interaction.token, "version": 1, "channel_id": str(channel_id),
+            "channel": {**channel, "permissions": str(self.permissions[channel_id])},
+            "app_permissions": str(self.permissions[channel_id]), "locale": locale, "entitlements": [],
+            "attachment_size_limit": self.upload_limit,
         }  # fmt: skip
+        if channel.get("type") == 1:  # a direct message: a user, no guild
+            payload.update({"user": self.users[user_id], "context": 1,
+                            "authorizing_integration_owners": {"1": str(user_id)}})  # fmt: skip
+        else:
+            permissions = self.member_permissions.get(user_id, ALL_TEXT_PERMISSIONS)
+            payload.update({
+                "guild_id": str(guild_id), "guild_locale": "en-US", "context": 0,
+                "member": self.member(self.users[user_id], permissions, self.member_roles.get(user_id)),
+                "authorizing_integration_owners": {"0": str(guild_id)},
+                "guild": {"id": str(guild_id), "locale": "en-US", "features": []},
+            })  # fmt: skip
         if message is not None:
             payload["message"] = message.to_api(self.guild_id)
         await self._dispatch("INTERACTION_CREATE", payload)
@@ -262,7 +313,7 @@ class FakeDiscord(RestRoutes):
 
     async def invoke(
         self, name: str, options: dict[str, object] | None = None, *, user_id: int, channel_id: int | None = None,
-        subcommand: str | None = None, locale: str = "en-US",
+        subcommand: str | None = None, locale: str = "en-US", guild_id: int | None = None,
     ) -> FakeInteraction:  # fmt: skip
         command = self._command(name)
         declared = command.get("options") or []
@@ -270,9 +321,16 @@ class FakeDiscord(RestRoutes):
             group = next(o for o in declared if o["name"] == subcommand)
             declared = group.get("options") or []
         built = []
-        for key, value in (options or {}).items():
+        resolved: dict[str, dict[str, Any]] = {}
+        for key, given in (options or {}).items():
             option = next((o for o in declared if o["name"] == key), None)
             assert option is not None, f"/{name} has no option {key!r}"
+            value = str(given) if option["type"] in (7, 8) else given
+            if option["type"] == 8:  # a role
+                resolved.setdefault("roles", {})[str(value)] = self.roles[int(str(value))]
+            elif option["type"] == 7:  # a channel
+                channel = {**self.channels[int(str(value))], "permissions": str(ALL_TEXT_PERMISSIONS)}
+                resolved.setdefault("channels", {})[str(value)] = channel
             built.append({"name": key, "type": option["type"], "value": value})
         if subcommand is not None:
             built = [{"name": subcommand, "type": 1, "options": built}]
@@ -281,10 +339,16 @@ class FakeDiscord(RestRoutes):
             "name": name,
             "type": 1,
             "options": built,
-            "guild_id": str(self.guild_id),
+            "guild_id": str(guild_id or self.guild_id),
+            **({"resolved": resolved} if resolved else {}),
         }
         return await self._interact(
-            2, data, user_id=user_id, channel_id=channel_id or self.channel_id, locale=locale
+            2,
+            data,
+            user_id=user_id,
+            channel_id=channel_id or self.channel_id,
+            locale=locale,
+            guild_id=guild_id,
         )
 
     async def autocomplete(
@@ -309,12 +373,32 @@ class FakeDiscord(RestRoutes):
         }
         return await self._interact(4, data, user_id=user_id, channel_id=channel_id or self.channel_id)
 
-    async def click(self, message_id: int, custom_id: str, *, user_id: int) -> FakeInteraction:
+    async def click(
+        self, message_id: int, custom_id: str, *, user_id: int, locale: str = "en-US"
+    ) -> FakeInteraction:
         message = self.messages.get(message_id)
         assert message is not None and not message.deleted, f"message {message_id} does not exist"
         assert custom_id in message.custom_ids(), f"message {message_id} carries no button {custom_id!r}"
+        button = next(b for b in message.buttons() if b.get("custom_id") == custom_id)
+        assert not button.get("disabled"), f"button {custom_id!r} is disabled"
         data = {"custom_id": custom_id, "component_type": 2}
-        return await self._interact(3, data, user_id=user_id, channel_id=message.channel_id, message=message)
+        return await self._interact(
+            3, data, user_id=user_id, channel_id=message.channel_id, message=message, locale=locale
+        )
+
+    async def select(
+        self, message_id: int, custom_id: str, values: list[str], *, user_id: int, locale: str = "en-US"
+    ) -> FakeInteraction:
+        message = self.messages.get(message_id)
+        assert message is not None and not message.deleted, f"message {message_id} does not exist"
+        menu = next((s for s in message.selects() if s.get("custom_id") == custom_id), None)
+        assert menu is not None, f"message {message_id} carries no select {custom_id!r}"
+        offered = {o["value"] for o in menu.get("options", [])}
+        assert set(values) <= offered, f"{values} are not options of {custom_id!r}"
+        data = {"custom_id": custom_id, "component_type": 3, "values": values}
+        return await self._interact(
+            3, data, user_id=user_id, channel_id=message.channel_id, message=message, locale=locale
+        )
 
     async def submit_modal(
         self, interaction: FakeInteraction, values: dict[str, str], *, user_id: int | None = None
@@ -334,6 +418,7 @@ class FakeDiscord(RestRoutes):
             user_id=user_id or interaction.user_id,
             channel_id=interaction.channel_id,
             message=message,
+            locale=interaction.locale,
         )
 
     def store_attachments(self, files: list[tuple[str, str, bytes]]) -> list[FakeAttachment]:

@@ -1,69 +1,23 @@
-"""Every SQL statement of the bot: connection settings, migrations and typed store methods."""
+"""The store: connection settings, migrations, jobs, buttons and small facts."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import sqlite3
-from collections.abc import AsyncIterator, Iterable, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 import aiosqlite
 
-from bot.models import BotType, Job, JobStatus, Mode, NewJob, StoredButton
+from bot.models import Job, JobStatus, NewJob, StoredButton
+from bot.storage.migrations import MIGRATIONS
+from bot.storage.preferences import PreferenceQueries
+from bot.storage.reports import UNCHARGED, WAITING, ReportQueries
+from bot.storage.rows import JOB_COLUMNS, button_from_row, job_from_row, now
 
 log = logging.getLogger(__name__)
-
-MIGRATIONS: tuple[str, ...] = (
-    # 1: jobs, buttons and a key/value table for small facts (command hash, batch support).
-    """
-    CREATE TABLE jobs (
-        id INTEGER PRIMARY KEY,
-        status TEXT NOT NULL,
-        user_id INTEGER NOT NULL,
-        guild_id INTEGER,
-        channel_id INTEGER NOT NULL,
-        message_id INTEGER,
-        reply_to_message_id INTEGER,
-        prompt TEXT NOT NULL,
-        action TEXT NOT NULL,
-        mode TEXT,
-        bot_type TEXT,
-        parent_job_id INTEGER REFERENCES jobs(id),
-        parent_task_id TEXT,
-        custom_id TEXT,
-        task_id TEXT,
-        task_action TEXT,
-        progress INTEGER NOT NULL DEFAULT 0,
-        queue_position INTEGER,
-        detail TEXT,
-        upload_limit INTEGER,
-        submit_attempts INTEGER NOT NULL DEFAULT 0,
-        next_attempt_at REAL,
-        created_at REAL NOT NULL,
-        updated_at REAL NOT NULL,
-        submitted_at REAL,
-        finished_at REAL
-    );
-    CREATE INDEX jobs_open ON jobs(status) WHERE status IN ('QUEUED','SUBMITTING','RUNNING','STUCK','DELIVERING');
-    CREATE INDEX jobs_user ON jobs(user_id, created_at);
-    CREATE TABLE buttons (
-        id INTEGER PRIMARY KEY,
-        job_id INTEGER NOT NULL REFERENCES jobs(id),
-        position INTEGER NOT NULL,
-        custom_id TEXT NOT NULL,
-        label TEXT NOT NULL,
-        emoji TEXT NOT NULL,
-        used_by_job_id INTEGER REFERENCES jobs(id),
-        UNIQUE (job_id, position)
-    );
-    CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-    """,
-)
 
 OPEN_STATUSES = (
     JobStatus.QUEUED,
@@ -73,11 +27,21 @@ OPEN_STATUSES = (
     JobStatus.DELIVERING,
 )
 
-_JOB_COLUMNS = (
-    "id, status, user_id, guild_id, channel_id, message_id, reply_to_message_id, prompt, action, mode, "
-    "bot_type, parent_job_id, parent_task_id, custom_id, task_id, task_action, progress, queue_position, "
-    "detail, upload_limit, submit_attempts, next_attempt_at, created_at, updated_at, submitted_at, finished_at"
-)
+
+class QuotaExceeded(Exception):
+    """Creating the job would pass the user's daily quota; `used` jobs were already charged."""
+
+    def __init__(self, used: int) -> None:
+        super().__init__(used)
+        self.used = used
+
+
+@dataclass(frozen=True, slots=True)
+class Quota:
+    """At most `limit` charged jobs for the new job's user and guild since `since`."""
+
+    limit: int
+    since: datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,82 +69,8 @@ class ClaimResult:
     created: bool
 
 
-def _now() -> float:
-    return datetime.now(UTC).timestamp()
-
-
-def _dt(value: float | None) -> datetime | None:
-    return None if value is None else datetime.fromtimestamp(value, UTC)
-
-
-def _job(row: sqlite3.Row) -> Job:
-    created = _dt(row["created_at"])
-    updated = _dt(row["updated_at"])
-    assert created is not None and updated is not None
-    return Job(
-        id=row["id"],
-        status=JobStatus(row["status"]),
-        user_id=row["user_id"],
-        guild_id=row["guild_id"],
-        channel_id=row["channel_id"],
-        message_id=row["message_id"],
-        reply_to_message_id=row["reply_to_message_id"],
-        prompt=row["prompt"],
-        action=row["action"],
-        mode=Mode(row["mode"]) if row["mode"] else None,
-        bot_type=BotType(row["bot_type"]) if row["bot_type"] else None,
-        parent_job_id=row["parent_job_id"],
-        parent_task_id=row["parent_task_id"],
-        custom_id=row["custom_id"],
-        task_id=row["task_id"],
-        task_action=row["task_action"],
-        progress=row["progress"],
-        queue_position=row["queue_position"],
-        detail=row["detail"],
-        upload_limit=row["upload_limit"],
-        submit_attempts=row["submit_attempts"],
-        next_attempt_at=_dt(row["next_attempt_at"]),
-        created_at=created,
-        updated_at=updated,
-        submitted_at=_dt(row["submitted_at"]),
-        finished_at=_dt(row["finished_at"]),
-    )
-
-
-def _button(row: sqlite3.Row) -> StoredButton:
-    return StoredButton(
-        id=row["id"],
-        job_id=row["job_id"],
-        position=row["position"],
-        custom_id=row["custom_id"],
-        label=row["label"],
-        emoji=row["emoji"],
-        used_by_job_id=row["used_by_job_id"],
-    )
-
-
-class Store:
+class Store(ReportQueries, PreferenceQueries):
     """The bot's SQLite database. Open with `await Store.open(path)`; `:memory:` works for tests."""
-
-    def __init__(self, db: aiosqlite.Connection) -> None:
-        self._db = db
-        # One connection: a write must not slip into another coroutine's open transaction.
-        self._write_lock = asyncio.Lock()
-
-    @asynccontextmanager
-    async def _transaction(self) -> AsyncIterator[None]:
-        async with self._write_lock:
-            await self._db.execute("BEGIN IMMEDIATE")
-            try:
-                yield
-            except BaseException:
-                await self._db.execute("ROLLBACK")
-                raise
-            await self._db.execute("COMMIT")
-
-    async def _write_job(self, sql: str, params: Sequence[Any]) -> Job | None:
-        async with self._write_lock:
-            return await self._fetch_job(sql, params)
 
     @classmethod
     async def open(cls, path: str | Path) -> Store:
@@ -211,28 +101,34 @@ class Store:
                     await self._db.execute(statement)
                 await self._db.execute(f"PRAGMA user_version={number}")
 
-    async def _fetch_job(self, sql: str, params: Sequence[Any]) -> Job | None:
-        async with self._db.execute(sql, params) as cursor:
-            row = await cursor.fetchone()
-        return _job(row) if row else None
-
-    async def _fetch_jobs(self, sql: str, params: Sequence[Any] = ()) -> list[Job]:
-        async with self._db.execute(sql, params) as cursor:
-            rows = await cursor.fetchall()
-        return [_job(row) for row in rows]
-
     # -- jobs ---------------------------------------------------------------------------------------
 
-    async def create_job(self, new: NewJob) -> Job:
-        async with self._write_lock:
+    async def create_job(self, new: NewJob, quota: Quota | None = None) -> Job:
+        """Write a new QUEUED job; with a quota, the count and the insert are one transaction."""
+        async with self._transaction():
+            await self._check_quota(new, quota)
             return await self._insert_job(new)
 
+    async def _check_quota(self, new: NewJob, quota: Quota | None) -> None:
+        if quota is None:
+            return
+        async with self._db.execute(
+            "SELECT COUNT(*) FROM jobs WHERE user_id = ? AND guild_id IS ? AND created_at >= ?"
+            f" AND status NOT IN ({','.join('?' * len(UNCHARGED))})",
+            (new.user_id, new.guild_id, quota.since.timestamp(), *UNCHARGED),
+        ) as cursor:
+            row = await cursor.fetchone()
+        used = int(row[0]) if row else 0
+        if used >= quota.limit:
+            raise QuotaExceeded(used)
+
     async def _insert_job(self, new: NewJob) -> Job:
-        now = _now()
+        stamp = now()
         async with self._db.execute(
             "INSERT INTO jobs (status, user_id, guild_id, channel_id, reply_to_message_id, prompt, action, mode,"
-            " bot_type, parent_job_id, parent_task_id, custom_id, upload_limit, created_at, updated_at)"
-            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) RETURNING " + _JOB_COLUMNS,
+            " bot_type, parent_job_id, parent_task_id, custom_id, upload_limit, created_at, updated_at,"
+            " locale, dm, modal_prompt)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) RETURNING " + JOB_COLUMNS,
             (
                 JobStatus.QUEUED,
                 new.user_id,
@@ -247,64 +143,67 @@ class Store:
                 new.parent_task_id,
                 new.custom_id,
                 new.upload_limit,
-                now,
-                now,
+                stamp,
+                stamp,
+                new.locale,
+                int(new.dm),
+                new.modal_prompt,
             ),
         ) as cursor:
             row = await cursor.fetchone()
         assert row is not None
-        return _job(row)
+        return job_from_row(row)
 
     async def get_job(self, job_id: int) -> Job | None:
-        return await self._fetch_job(f"SELECT {_JOB_COLUMNS} FROM jobs WHERE id = ?", (job_id,))
+        return await self._fetch_job(f"SELECT {JOB_COLUMNS} FROM jobs WHERE id = ?", (job_id,))
 
     async def open_jobs(self) -> list[Job]:
         marks = ",".join("?" * len(OPEN_STATUSES))
         return await self._fetch_jobs(
-            f"SELECT {_JOB_COLUMNS} FROM jobs WHERE status IN ({marks}) ORDER BY id", OPEN_STATUSES
+            f"SELECT {JOB_COLUMNS} FROM jobs WHERE status IN ({marks}) ORDER BY id", OPEN_STATUSES
         )
 
     async def set_message(self, job_id: int, message_id: int) -> None:
         async with self._write_lock:
             await self._db.execute(
-                "UPDATE jobs SET message_id = ?, updated_at = ? WHERE id = ?", (message_id, _now(), job_id)
+                "UPDATE jobs SET message_id = ?, updated_at = ? WHERE id = ?", (message_id, now(), job_id)
             )
 
     async def mark_submitting(self, job_id: int) -> Job | None:
         """QUEUED → SUBMITTING, committed before the POST. None if the job is no longer queued."""
         return await self._write_job(
             "UPDATE jobs SET status = ?, submit_attempts = submit_attempts + 1, updated_at = ?"
-            f" WHERE id = ? AND status = ? RETURNING {_JOB_COLUMNS}",
-            (JobStatus.SUBMITTING, _now(), job_id, JobStatus.QUEUED),
+            f" WHERE id = ? AND status = ? RETURNING {JOB_COLUMNS}",
+            (JobStatus.SUBMITTING, now(), job_id, JobStatus.QUEUED),
         )
 
     async def mark_running(self, job_id: int, task_id: str, queue_position: int | None) -> Job | None:
-        now = _now()
+        stamp = now()
         return await self._write_job(
-            "UPDATE jobs SET status = ?, task_id = ?, queue_position = ?, submitted_at = ?, updated_at = ?"
-            f" WHERE id = ? RETURNING {_JOB_COLUMNS}",
-            (JobStatus.RUNNING, task_id, queue_position, now, now, job_id),
+            "UPDATE jobs SET status = ?, task_id = ?, queue_position = ?, submitted_at = ?, updated_at = ?,"
+            f" modal_task_id = NULL WHERE id = ? RETURNING {JOB_COLUMNS}",
+            (JobStatus.RUNNING, task_id, queue_position, stamp, stamp, job_id),
         )
 
     async def requeue(self, job_id: int, retry_at: datetime, detail: str) -> Job | None:
         return await self._write_job(
             "UPDATE jobs SET status = ?, next_attempt_at = ?, detail = ?, updated_at = ?"
-            f" WHERE id = ? RETURNING {_JOB_COLUMNS}",
-            (JobStatus.QUEUED, retry_at.timestamp(), detail, _now(), job_id),
+            f" WHERE id = ? RETURNING {JOB_COLUMNS}",
+            (JobStatus.QUEUED, retry_at.timestamp(), detail, now(), job_id),
         )
 
     async def retry_uncertain(self, job_id: int) -> Job | None:
         """UNCERTAIN → QUEUED, once: the user chose to submit again."""
         return await self._write_job(
             "UPDATE jobs SET status = ?, detail = NULL, next_attempt_at = NULL, finished_at = NULL, updated_at = ?"
-            f" WHERE id = ? AND status = ? RETURNING {_JOB_COLUMNS}",
-            (JobStatus.QUEUED, _now(), job_id, JobStatus.UNCERTAIN),
+            f" WHERE id = ? AND status = ? RETURNING {JOB_COLUMNS}",
+            (JobStatus.QUEUED, now(), job_id, JobStatus.UNCERTAIN),
         )
 
     async def save_progress(self, updates: Iterable[ProgressUpdate]) -> None:
         """Write many progress changes in one transaction."""
-        now = _now()
-        rows = [(u.status, u.progress, u.queue_position, now, u.job_id) for u in updates]
+        stamp = now()
+        rows = [(u.status, u.progress, u.queue_position, stamp, u.job_id) for u in updates]
         if rows:
             async with self._transaction():
                 await self._db.executemany(
@@ -313,15 +212,45 @@ class Store:
                 )
 
     async def set_status(
-        self, job_id: int, status: JobStatus, *, detail: str | None = None, task_action: str | None = None
+        self,
+        job_id: int,
+        status: JobStatus,
+        *,
+        detail: str | None = None,
+        task_action: str | None = None,
+        banned_word: str | None = None,
     ) -> Job | None:
-        now = _now()
-        finished = now if status.is_final or status is JobStatus.DELIVERING else None
+        stamp = now()
+        finished = stamp if status.is_final or status is JobStatus.DELIVERING else None
         return await self._write_job(
             "UPDATE jobs SET status = ?, detail = COALESCE(?, detail), task_action = COALESCE(?, task_action),"
-            " finished_at = COALESCE(finished_at, ?), updated_at = ?"
-            f" WHERE id = ? RETURNING {_JOB_COLUMNS}",
-            (status, detail, task_action, finished, now, job_id),
+            " banned_word = COALESCE(?, banned_word), finished_at = COALESCE(finished_at, ?), updated_at = ?"
+            f" WHERE id = ? RETURNING {JOB_COLUMNS}",
+            (status, detail, task_action, banned_word, finished, stamp, job_id),
+        )
+
+    async def wait_for_input(self, job_id: int, modal_task_id: str, prefill: str) -> Job | None:
+        """The API waits for a prompt (Remix, Custom Zoom) on `modal_task_id`; `prefill` starts the modal."""
+        return await self._write_job(
+            "UPDATE jobs SET status = ?, modal_task_id = ?, modal_prompt = ?, detail = NULL, updated_at = ?"
+            f" WHERE id = ? RETURNING {JOB_COLUMNS}",
+            (JobStatus.WAITING_INPUT, modal_task_id, prefill, now(), job_id),
+        )
+
+    async def mark_modal_submitting(self, job_id: int, prompt: str) -> Job | None:
+        """WAITING_INPUT → SUBMITTING with the user's prompt, once. None if the job no longer waits."""
+        return await self._write_job(
+            "UPDATE jobs SET status = ?, modal_prompt = ?, detail = NULL, updated_at = ?"
+            f" WHERE id = ? AND status = ? RETURNING {JOB_COLUMNS}",
+            (JobStatus.SUBMITTING, prompt, now(), job_id, JobStatus.WAITING_INPUT),
+        )
+
+    async def cancel_waiting(self, job_id: int, detail: str) -> Job | None:
+        """QUEUED or WAITING_INPUT → CANCELLED; None if the job already left the bot's hands."""
+        return await self._write_job(
+            "UPDATE jobs SET status = ?, detail = ?, finished_at = ?, updated_at = ?"
+            f" WHERE id = ? AND status IN (?, ?) RETURNING {JOB_COLUMNS}",
+            (JobStatus.CANCELLED, detail, now(), now(), job_id, *WAITING),
         )
 
     # -- buttons ------------------------------------------------------------------------------------
@@ -340,14 +269,14 @@ class Store:
             "SELECT * FROM buttons WHERE job_id = ? ORDER BY position", (job_id,)
         ) as cursor:
             rows = await cursor.fetchall()
-        return [_button(row) for row in rows]
+        return [button_from_row(row) for row in rows]
 
     async def get_button(self, button_id: int) -> StoredButton | None:
         async with self._db.execute("SELECT * FROM buttons WHERE id = ?", (button_id,)) as cursor:
             row = await cursor.fetchone()
-        return _button(row) if row else None
+        return button_from_row(row) if row else None
 
-    async def claim_button(self, button_id: int, new: NewJob) -> ClaimResult:
+    async def claim_button(self, button_id: int, new: NewJob, quota: Quota | None = None) -> ClaimResult:
         """Create the job a click asks for, once: a second click gets the first click's job."""
         async with self._transaction():
             async with self._db.execute(
@@ -360,6 +289,7 @@ class Store:
                 existing = await self.get_job(row[0])
                 assert existing is not None
                 return ClaimResult(existing, created=False)
+            await self._check_quota(new, quota)
             job = await self._insert_job(new)
             await self._db.execute("UPDATE buttons SET used_by_job_id = ? WHERE id = ?", (job.id, button_id))
         return ClaimResult(job, created=True)

@@ -1,0 +1,64 @@
+"""The database schema, as numbered migrations; `PRAGMA user_version` says how many ran."""
+
+MIGRATIONS: tuple[str, ...] = (
+    # 1: jobs, buttons and a key/value table for small facts (command hash, batch support).
+    """
+    CREATE TABLE jobs (
+        id INTEGER PRIMARY KEY,
+        status TEXT NOT NULL,
+        user_id INTEGER NOT NULL,
+        guild_id INTEGER,
+        channel_id INTEGER NOT NULL,
+        message_id INTEGER,
+        reply_to_message_id INTEGER,
+        prompt TEXT NOT NULL,
+        action TEXT NOT NULL,
+        mode TEXT,
+        bot_type TEXT,
+        parent_job_id INTEGER REFERENCES jobs(id),
+        parent_task_id TEXT,
+        custom_id TEXT,
+        task_id TEXT,
+        task_action TEXT,
+        progress INTEGER NOT NULL DEFAULT 0,
+        queue_position INTEGER,
+        detail TEXT,
+        upload_limit INTEGER,
+        submit_attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at REAL,
+        created_at REAL NOT NULL,
+        updated_at REAL NOT NULL,
+        submitted_at REAL,
+        finished_at REAL
+    );
+    CREATE INDEX jobs_open ON jobs(status) WHERE status IN ('QUEUED','SUBMITTING','RUNNING','STUCK','DELIVERING');
+    CREATE INDEX jobs_user ON jobs(user_id, created_at);
+    CREATE TABLE buttons (
+        id INTEGER PRIMARY KEY,
+        job_id INTEGER NOT NULL REFERENCES jobs(id),
+        position INTEGER NOT NULL,
+        custom_id TEXT NOT NULL,
+        label TEXT NOT NULL,
+        emoji TEXT NOT NULL,
+        used_by_job_id INTEGER REFERENCES jobs(id),
+        UNIQUE (job_id, position)
+    );
+    CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    """,
+    # 2: per-job language, DM delivery and modal state; user/channel defaults; guild policies.
+    """
+    ALTER TABLE jobs ADD COLUMN locale TEXT NOT NULL DEFAULT 'en-US';
+    ALTER TABLE jobs ADD COLUMN dm INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE jobs ADD COLUMN modal_task_id TEXT;
+    ALTER TABLE jobs ADD COLUMN modal_prompt TEXT;
+    ALTER TABLE jobs ADD COLUMN banned_word TEXT;
+    CREATE INDEX jobs_guild ON jobs(guild_id, created_at);
+    CREATE TABLE defaults (
+        scope TEXT NOT NULL,
+        scope_id INTEGER NOT NULL,
+        data TEXT NOT NULL,
+        PRIMARY KEY (scope, scope_id)
+    );
+    CREATE TABLE guild_policies (guild_id INTEGER PRIMARY KEY, data TEXT NOT NULL);
+    """,
+)

@@ -1,0 +1,36 @@
+"""/help: what each command and each button does, in the user's language."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.i18n import L, t
+
+if TYPE_CHECKING:
+    from bot.app import MJBot
+
+    Interaction = discord.Interaction[MJBot]
+
+
+class Help(commands.Cog):
+    def __init__(self, bot: MJBot) -> None:
+        self.bot = bot
+
+    @app_commands.command(name=L("cmd.help.name"), description=L("cmd.help.desc"))
+    async def help(self, interaction: Interaction) -> None:
+        lang = str(interaction.locale)
+        policy = self.bot.policies.get(interaction.guild_id)
+        embed = discord.Embed(title=t(lang, "help.title"))
+        embed.add_field(name=t(lang, "help.commands"), value=t(lang, "help.commands_body"), inline=False)
+        embed.add_field(name=t(lang, "help.buttons"), value=t(lang, "help.buttons_body"), inline=False)
+        limits = t(lang, "help.limits_body", concurrency=policy.user_concurrency)
+        embed.add_field(name=t(lang, "help.limits"), value=limits, inline=False)
+        await interaction.response.send_message(embed=embed, ephemeral=True)
+
+
+async def setup(bot: MJBot) -> None:
+    await bot.add_cog(Help(bot))

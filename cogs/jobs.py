@@ -1,0 +1,246 @@
+"""A user's own jobs: /history (paged), /show (post a result again), /info and /cancel."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import re
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, Self
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot import render
+from bot.i18n import L, t
+from bot.images import ImageDoesNotFit, fit_to_limit
+from bot.mj.errors import MJError
+from bot.models import BotType, JobStatus
+from bot.policy import day_start
+from bot.views import result_view
+from cogs.checks import jump_url, role_ids, tell
+from cogs.imagine import effective_defaults
+
+if TYPE_CHECKING:
+    from bot.app import MJBot
+    from bot.models import Job
+
+    Interaction = discord.Interaction[MJBot]
+
+PAGE_SIZE = 10
+STATUS_EMOJI = {
+    JobStatus.DONE: "✅",
+    JobStatus.FAILED: "❌",
+    JobStatus.REJECTED: "🚫",
+    JobStatus.CANCELLED: "➖",
+    JobStatus.UNCERTAIN: "⚠️",
+    JobStatus.WAITING_INPUT: "✏️",
+}
+
+
+def _job_line(lang: str, job: Job) -> str:
+    emoji = STATUS_EMOJI.get(job.status, "⏳")
+    prompt = discord.utils.escape_markdown(job.prompt if len(job.prompt) <= 60 else job.prompt[:59] + "…")
+    title = f"{job.action} · {prompt}" if job.is_action else prompt
+    when = f"<t:{int(job.created_at.timestamp())}:R>"
+    link = ""
+    if job.message_id:
+        link = f" · [↗]({jump_url(None if job.dm else job.guild_id, job.channel_id, job.message_id)})"
+    return f"`#{job.id}` {emoji} {title} — {t(lang, f'status.{job.status}')}, {when}{link}"
+
+
+class HistoryPageButton(
+    discord.ui.DynamicItem[discord.ui.Button[Any]],
+    template=r"mj:hist:(?P<user>[0-9]{1,20}):(?P<page>[0-9]{1,6})",
+):
+    def __init__(self, user_id: int, page: int, *, label: str = "", emoji: str = "", disabled: bool = False):
+        custom_id = f"mj:hist:{user_id}:{page}"
+        super().__init__(
+            discord.ui.Button(
+                custom_id=custom_id, label=label or None, emoji=emoji or None, disabled=disabled
+            )
+        )
+        self.user_id, self.page = user_id, page
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> Self:
+        return cls(int(match["user"]), int(match["page"]))
+
+    async def callback(self, interaction: Interaction) -> None:  # type: ignore[override]
+        if interaction.user.id != self.user_id:
+            await tell(interaction, "history.not_yours")
+            return
+        cog = interaction.client.get_cog("Jobs")
+        assert isinstance(cog, Jobs)
+        embed, view = await cog.history_page(interaction, self.page)
+        await interaction.response.edit_message(embed=embed, view=view)
+
+
+class Jobs(commands.Cog):
+    def __init__(self, bot: MJBot) -> None:
+        self.bot = bot
+
+    async def cog_load(self) -> None:
+        self.bot.add_dynamic_items(HistoryPageButton)
+
+    # -- /history -----------------------------------------------------------------------------------
+
+    @app_commands.command(name=L("cmd.history.name"), description=L("cmd.history.desc"))
+    async def history(self, interaction: Interaction) -> None:
+        if await self.bot.store.count_user_jobs(interaction.user.id) == 0:
+            await tell(interaction, "history.empty")
+            return
+        embed, view = await self.history_page(interaction, 0)
+        await interaction.response.send_message(embed=embed, view=view, ephemeral=True)
+
+    async def history_page(
+        self, interaction: Interaction, page: int
+    ) -> tuple[discord.Embed, discord.ui.View]:
+        lang = str(interaction.locale)
+        user_id = interaction.user.id
+        total = await self.bot.store.count_user_jobs(user_id)
+        pages = max(1, -(-total // PAGE_SIZE))
+        page = min(max(page, 0), pages - 1)
+        jobs = await self.bot.store.user_jobs(user_id, limit=PAGE_SIZE, offset=page * PAGE_SIZE)
+        embed = discord.Embed(
+            title=t(lang, "history.title"), description="\n".join(_job_line(lang, j) for j in jobs)
+        )
+        embed.set_footer(text=t(lang, "history.page", page=page + 1, pages=pages, total=total))
+        view = discord.ui.View(timeout=None)
+        view.add_item(
+            HistoryPageButton(
+                user_id, max(page - 1, 0), label=t(lang, "button.previous"), emoji="◀️", disabled=page == 0
+            )
+        )
+        view.add_item(
+            HistoryPageButton(
+                user_id, page + 1, label=t(lang, "button.next"), emoji="▶️", disabled=page >= pages - 1
+            )
+        )
+        return embed, view
+
+    # -- /show --------------------------------------------------------------------------------------
+
+    @app_commands.command(name=L("cmd.show.name"), description=L("cmd.show.desc"))
+    @app_commands.rename(job=L("opt.job.name"))
+    @app_commands.describe(job=L("opt.job.desc"))
+    @app_commands.guild_only()
+    async def show(self, interaction: Interaction, job: app_commands.Range[int, 1]) -> None:
+        found = await self.bot.store.get_job(job)
+        if found is None or (found.guild_id != interaction.guild_id and found.user_id != interaction.user.id):
+            await tell(interaction, "show.unknown", job=job)
+            return
+        if found.status is not JobStatus.DONE or found.task_id is None:
+            await tell(
+                interaction, "show.not_done", job=job, status=t(interaction.locale, f"status.{found.status}")
+            )
+            return
+        await interaction.response.defer(thinking=True)
+        try:
+            data, kind = await self.bot.mj.download_image(
+                found.task_id, max_bytes=self.bot.settings.max_image_bytes
+            )
+            fitted = await asyncio.to_thread(fit_to_limit, data, interaction.filesize_limit, kind)
+        except (MJError, ImageDoesNotFit):
+            await tell(interaction, "show.image_gone", job=job)
+            return
+        buttons = await self.bot.store.buttons_for_job(found.id)
+        file = discord.File(io.BytesIO(fitted.data), filename=f"{found.task_id}.{fitted.filename_ext}")
+        view = result_view(found, buttons) or discord.utils.MISSING
+        await interaction.followup.send(
+            render.job_content(found), file=file, view=view, allowed_mentions=discord.AllowedMentions.none()
+        )
+
+    @show.autocomplete("job")
+    async def show_autocomplete(
+        self, interaction: Interaction, current: str
+    ) -> list[app_commands.Choice[int]]:
+        jobs = await self.bot.store.user_jobs(interaction.user.id, limit=50)
+        done = [j for j in jobs if j.status is JobStatus.DONE and str(j.id).startswith(current.lstrip("#"))]
+        return [
+            app_commands.Choice(name=f"#{j.id} {j.action} · {j.prompt}"[:100], value=j.id) for j in done[:25]
+        ]
+
+    # -- /info --------------------------------------------------------------------------------------
+
+    @app_commands.command(name=L("cmd.info.name"), description=L("cmd.info.desc"))
+    @app_commands.guild_only()
+    async def info(self, interaction: Interaction) -> None:
+        lang = str(interaction.locale)
+        store, user_id = self.bot.store, interaction.user.id
+        policy = self.bot.policies.get(interaction.guild_id)
+        unfinished = await store.unfinished_jobs(user_id)
+        used = await store.charged_since(user_id, interaction.guild_id, day_start(datetime.now(UTC)))
+        quota = policy.quota_for(role_ids(interaction))
+        embed = discord.Embed(title=t(lang, "info.title"))
+        lines = "\n".join(_job_line(lang, j) for j in unfinished[:10]) or t(lang, "info.none")
+        embed.add_field(name=t(lang, "info.running"), value=lines, inline=False)
+        embed.add_field(name=t(lang, "info.today"), value=t(lang, "info.today_value", used=used))
+        quota_text = (
+            t(lang, "info.quota_value", left=max(quota - used, 0), quota=quota)
+            if quota is not None
+            else t(lang, "info.unlimited")
+        )
+        embed.add_field(name=t(lang, "info.quota"), value=quota_text)
+        cooldown = f"{policy.cooldown:g} s" if policy.cooldown else t(lang, "info.no_cooldown")
+        limits = t(lang, "info.limits_value", concurrency=policy.user_concurrency, cooldown=cooldown)
+        embed.add_field(name=t(lang, "info.limits"), value=limits, inline=False)
+        assert interaction.channel_id is not None
+        defaults = await effective_defaults(self.bot, user_id, interaction.channel_id)
+        unset = t(lang, "settings.unset")
+        bot_name = t(
+            lang, "choice.niji" if defaults.bot_type is BotType.NIJI_JOURNEY else "choice.midjourney"
+        )
+        shown = [
+            f"{t(lang, 'settings.mode')}: {t(lang, f'choice.{defaults.mode.lower()}') if defaults.mode else unset}",
+            f"{t(lang, 'settings.bot')}: {bot_name if defaults.bot_type else unset}",
+            f"{t(lang, 'settings.aspect')}: {defaults.aspect or unset}",
+            f"{t(lang, 'settings.version')}: {defaults.version or unset}",
+            f"{t(lang, 'settings.suffix')}: {f'`{defaults.suffix}`' if defaults.suffix else unset}",
+            f"{t(lang, 'settings.delivery')}: {t(lang, 'settings.dm' if defaults.dm else 'settings.public')}",
+        ]
+        embed.add_field(name=t(lang, "info.defaults"), value="\n".join(shown), inline=False)
+        await interaction.response.send_message(embed=embed, ephemeral=True)
+
+    # -- /cancel ------------------------------------------------------------------------------------
+
+    @app_commands.command(name=L("cmd.cancel.name"), description=L("cmd.cancel.desc"))
+    @app_commands.rename(job=L("opt.job.name"))
+    @app_commands.describe(job=L("opt.cancel_job.desc"))
+    async def cancel(self, interaction: Interaction, job: app_commands.Range[int, 1] | None = None) -> None:
+        waiting = [
+            j
+            for j in await self.bot.store.unfinished_jobs(interaction.user.id)
+            if j.status in (JobStatus.QUEUED, JobStatus.WAITING_INPUT)
+        ]
+        if job is None:
+            if not waiting:
+                await tell(interaction, "cancel.none")
+                return
+            if len(waiting) > 1:
+                await tell(interaction, "cancel.choose", jobs=", ".join(f"#{j.id}" for j in waiting))
+                return
+            job = waiting[0].id
+        found = await self.bot.store.get_job(job)
+        if found is None or found.user_id != interaction.user.id:
+            await tell(interaction, "cancel.unknown", job=job)
+            return
+        if await self.bot.engine.cancel_waiting(job) is None:
+            await tell(interaction, "cancel.too_late", job=job)
+            return
+        await tell(interaction, "cancel.done", job=job)
+
+    @cancel.autocomplete("job")
+    async def cancel_autocomplete(
+        self, interaction: Interaction, current: str
+    ) -> list[app_commands.Choice[int]]:
+        jobs = await self.bot.store.unfinished_jobs(interaction.user.id)
+        waiting = [j for j in jobs if j.status in (JobStatus.QUEUED, JobStatus.WAITING_INPUT)]
+        return [app_commands.Choice(name=f"#{j.id} {j.prompt}"[:100], value=j.id) for j in waiting[:25]]
+
+
+async def setup(bot: MJBot) -> None:
+    await bot.add_cog(Jobs(bot))

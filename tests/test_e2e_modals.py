@@ -1,0 +1,137 @@
+"""Modals through the real client: Custom Zoom, Remix (code 21 "Waiting for window confirm") and "Edit prompt"
+after a refused prompt. Each submits exactly what the user typed, once, and nothing when validation refuses."""
+
+from __future__ import annotations
+
+from bot.app import MJBot
+from tests.fakes.discord import FakeDiscord, FakeMessage
+from tests.fakes.mj_api import FakeMJ
+from tests.test_e2e_clicks import ephemeral_text
+from tests.test_e2e_imagine import has_image, imagine, replies_to
+
+ACTION = "POST /mj/submit/action"
+MODAL = "POST /mj/submit/modal"
+IMAGINE = "POST /mj/submit/imagine"
+
+
+def button_id(message: FakeMessage, label: str) -> str:
+    return next(b["custom_id"] for b in message.buttons() if b.get("label") == label)
+
+
+def modal_value(interaction: object) -> str:
+    modal = interaction.modal  # type: ignore[attr-defined]
+    assert modal is not None, "the click was not answered with a modal"
+    return str(modal["components"][0]["components"][0].get("value", ""))
+
+
+async def upscaled(fake_discord: FakeDiscord, user: int, prompt: str) -> FakeMessage:
+    grid = await imagine(fake_discord, user, prompt)
+    await fake_discord.wait_for(lambda: has_image(grid), timeout=20)
+    await fake_discord.click(grid.id, grid.custom_ids()[0], user_id=user)
+    await fake_discord.wait_for(lambda: any(has_image(m) for m in replies_to(fake_discord, grid)), timeout=20)
+    [upscale] = replies_to(fake_discord, grid)
+    return upscale
+
+
+async def test_custom_zoom_opens_a_modal_and_submits_its_prompt(
+    bot: MJBot, fake_discord: FakeDiscord, fake_mj: FakeMJ
+) -> None:
+    user = fake_discord.add_user("eve")
+    upscale = await upscaled(fake_discord, user, "a long corridor")
+    click = await fake_discord.click(upscale.id, button_id(upscale, "Custom Zoom"), user_id=user)
+    await fake_discord.wait_for(lambda: click.modal is not None)
+    assert modal_value(click) == "a long corridor --zoom 2"
+    assert fake_mj.count(ACTION) == 1, "opening the modal submits nothing"
+
+    submit = await fake_discord.submit_modal(click, {"text": "a long corridor, misty --zoom 1.5"})
+    await fake_discord.wait_for(
+        lambda: any(has_image(m) for m in replies_to(fake_discord, upscale)), timeout=20
+    )
+    [zoomed] = replies_to(fake_discord, upscale)
+    assert zoomed.content.startswith("**Custom Zoom** of *a long corridor*")
+    [modal_request] = [r for r in fake_mj.requests if r.route == MODAL]
+    assert modal_request.json["prompt"] == "a long corridor, misty --zoom 1.5"
+    assert submit.callbacks[0][0] == 7, "the modal answer turns the clicked button green"
+    assert fake_mj.count(ACTION) == 2
+
+
+async def test_remix_waits_for_the_prompt_then_continues(
+    bot: MJBot, fake_discord: FakeDiscord, fake_mj: FakeMJ
+) -> None:
+    user = fake_discord.add_user("remy")
+    grid = await imagine(fake_discord, user, "a red fox [remix]")
+    await fake_discord.wait_for(lambda: has_image(grid), timeout=20)
+    v1 = next(b["custom_id"] for b in grid.buttons() if b.get("label") == "V1")
+    await fake_discord.click(grid.id, v1, user_id=user)
+    await fake_discord.wait_for(lambda: bool(replies_to(fake_discord, grid)), timeout=20)
+    [variation] = replies_to(fake_discord, grid)
+    await fake_discord.wait_for(lambda: "Edit prompt" in str(variation.components), timeout=20)
+    assert "waits for your prompt" in variation.content
+
+    stranger = fake_discord.add_user("stranger")
+    refused = await fake_discord.click(variation.id, button_id(variation, "Edit prompt"), user_id=stranger)
+    await fake_discord.wait_for(lambda: bool(refused.callbacks))
+    assert f"Only <@{user}>" in ephemeral_text(refused)
+
+    click = await fake_discord.click(variation.id, button_id(variation, "Edit prompt"), user_id=user)
+    await fake_discord.wait_for(lambda: click.modal is not None)
+    assert modal_value(click) == "a red fox [remix]", "prefilled with the task's finalPrompt"
+    await fake_discord.submit_modal(click, {"text": "a blue fox [remix]"})
+    await fake_discord.wait_for(lambda: has_image(variation), timeout=20)
+    [modal_request] = [r for r in fake_mj.requests if r.route == MODAL]
+    assert modal_request.json["prompt"] == "a blue fox [remix]"
+
+    again = await fake_discord.click(variation.id, button_id(variation, "V2"), user_id=user)
+    await fake_discord.wait_for(lambda: bool(again.callbacks))
+    assert fake_mj.count(MODAL) == 1
+
+
+async def test_banned_word_offers_an_edit_that_resubmits_as_a_new_job(
+    bot: MJBot, fake_discord: FakeDiscord, fake_mj: FakeMJ
+) -> None:
+    user = fake_discord.add_user("ban")
+    rejected = await imagine(fake_discord, user, "a gore scene [code24:gore]")
+    await fake_discord.wait_for(lambda: "Edit prompt" in str(rejected.components), timeout=20)
+    assert "banned word: **gore**" in rejected.content
+    assert fake_mj.count(IMAGINE) == 1
+
+    click = await fake_discord.click(rejected.id, button_id(rejected, "Edit prompt"), user_id=user)
+    await fake_discord.wait_for(lambda: click.modal is not None)
+    assert modal_value(click) == "a ⟦gore⟧ scene [code24:⟦gore⟧]", "every occurrence is marked"
+    label = click.modal["components"][0]["components"][0]["label"]  # type: ignore[index]
+    assert "⟦gore⟧" in label
+
+    still = await fake_discord.submit_modal(click, {"text": "a ⟦Gore⟧ scene"})
+    await fake_discord.wait_for(lambda: bool(still.callbacks))
+    assert "still contains the banned word **gore**" in ephemeral_text(still)
+    assert fake_mj.count(IMAGINE) == 1, "a prompt that still has the word is refused before the API"
+
+    fixed = await fake_discord.submit_modal(click, {"text": "a calm scene"})
+    await fake_discord.wait_for(lambda: fixed.message_id is not None, timeout=10)
+    assert fixed.message_id is not None
+    new = fake_discord.messages[fixed.message_id]
+    await fake_discord.wait_for(lambda: has_image(new), timeout=20)
+    assert [r.json["prompt"] for r in fake_mj.requests if r.route == IMAGINE][-1] == "a calm scene"
+
+
+async def test_failure_naming_a_banned_word_offers_the_edit_too(
+    bot: MJBot, fake_discord: FakeDiscord, fake_mj: FakeMJ
+) -> None:
+    user = fake_discord.add_user("fay")
+    failed = await imagine(fake_discord, user, "a skull [fail:Banned prompt detected: skull]")
+    await fake_discord.wait_for(lambda: "Edit prompt" in str(failed.components), timeout=20)
+    assert "Banned prompt detected: skull" in failed.content, "failReason is shown verbatim"
+    click = await fake_discord.click(failed.id, button_id(failed, "Edit prompt"), user_id=user)
+    await fake_discord.wait_for(lambda: click.modal is not None)
+    assert modal_value(click).startswith("a ⟦skull⟧")
+
+
+async def test_an_empty_modal_submits_nothing(bot: MJBot, fake_discord: FakeDiscord, fake_mj: FakeMJ) -> None:
+    user = fake_discord.add_user("empty")
+    upscale = await upscaled(fake_discord, user, "a quiet lake")
+    click = await fake_discord.click(upscale.id, button_id(upscale, "Custom Zoom"), user_id=user)
+    await fake_discord.wait_for(lambda: click.modal is not None)
+    submit = await fake_discord.submit_modal(click, {"text": "   "})
+    await fake_discord.wait_for(lambda: bool(submit.callbacks))
+    assert "The prompt is empty" in ephemeral_text(submit)
+    assert fake_mj.count(ACTION) == 1
