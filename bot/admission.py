@@ -28,7 +28,7 @@ async def admit(
     *,
     user_id: int,
     guild_id: int | None,
-    channel_id: int,
+    channel_id: int | None,
     role_ids: Iterable[int],
     mode: Mode | None,
     explicit_mode: bool,

@@ -103,9 +103,10 @@ def day_start(now: datetime) -> datetime:
     return now.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
 
 
-def check_submit(policy: GuildPolicy, *, channel_id: int, usage: Usage, now: datetime) -> None:
-    """Raise a Refusal when the guild's rules forbid a submit now: channel, cooldown, daily quota."""
-    if policy.channel_ids and channel_id not in policy.channel_ids:
+def check_submit(policy: GuildPolicy, *, channel_id: int | None, usage: Usage, now: datetime) -> None:
+    """Raise a Refusal when the guild's rules forbid a submit now: channel (None: a DM, whose job was
+    started in an allowed channel), cooldown, daily quota."""
+    if policy.channel_ids and channel_id is not None and channel_id not in policy.channel_ids:
         channels = " ".join(f"<#{c}>" for c in sorted(policy.channel_ids))
         raise Refusal("refuse.channel", channels=channels)
     if policy.cooldown and usage.last_submit is not None:

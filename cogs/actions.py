@@ -84,7 +84,7 @@ class Actions(commands.Cog):
                 self.bot.policies,
                 user_id=interaction.user.id,
                 guild_id=source.guild_id,
-                channel_id=source.channel_id if source.dm else interaction.channel_id,
+                channel_id=None if source.dm else interaction.channel_id,
                 role_ids=role_ids(interaction),
                 mode=source.mode,
                 explicit_mode=False,

@@ -229,11 +229,19 @@ class RestRoutes:
         body = request[BODY] if isinstance(request[BODY], dict) else {}
         if (problems := message_problems(body)) or (problems := self._upload_problems(request)):
             return self._refuse(problems)
-        message = FakeMessage(
-            self.new_id(), interaction.channel_id, self.bot_user(), interaction_id=interaction.id
-        )
-        self._apply(message, body, request[FILES])
-        self.messages[message.id] = message
+        deferred = [kind for kind, _, _ in interaction.callbacks] == [5] and not interaction.followups
+        if deferred and interaction.message_id in self.messages:
+            # The first follow-up after a deferred reply replaces the "thinking…" message, keeping its
+            # ephemeral flag (Discord's behaviour).
+            message = self.messages[interaction.message_id]
+            flags = (message.flags & 64) | (int(body.get("flags") or 0) & ~64 & ~128)
+            self._apply(message, {**body, "flags": flags}, request[FILES], edit=True)
+        else:
+            message = FakeMessage(
+                self.new_id(), interaction.channel_id, self.bot_user(), interaction_id=interaction.id
+            )
+            self._apply(message, body, request[FILES])
+            self.messages[message.id] = message
         interaction.followups.append(message.id)
         return _json(message.to_api(self.guild_id))
 
