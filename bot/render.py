@@ -22,7 +22,6 @@ MAX_ROWS = 5
 GRID_ACTIONS = frozenset({"IMAGINE", "VARIATION", "REROLL"})
 
 _GRID_ID = re.compile(r"^MJ::JOB::(?P<kind>upsample|variation|reroll)::(?P<index>\d)::")
-_ACTION_NAMES = {"upsample": "Upscale", "variation": "Variation"}
 _FALLBACK_EMOJI = {
     "upscale_1": "⏫",
     "upscale": "⏫",
@@ -100,19 +99,22 @@ def _chunk(indexes: list[int]) -> list[list[int]]:
     return [indexes[i : i + ROW_WIDTH] for i in range(0, len(indexes), ROW_WIDTH)]
 
 
-def action_title(custom_id: str, label: str, emoji: str) -> str:
-    """How a clicked button reads in the new job's title: 'Upscale 2', 'Variation 3', 'Reroll', 'Zoom Out 2x'."""
+def action_title(custom_id: str, label: str, emoji: str, locale: str | None = None) -> str:
+    """How a clicked button reads in the new job's title: 'Upscale 2', 'Variation 3', 'Reroll', 'Zoom Out 2x'.
+
+    Grid actions and pans are named in the clicker's language; other labels are MJ's own.
+    """
     match = _GRID_ID.match(custom_id)
     if match:
         if match["kind"] == "reroll":
-            return "Reroll"
-        return f"{_ACTION_NAMES[match['kind']]} {match['index']}"
+            return t(locale, "action.reroll")
+        return t(locale, f"action.{match['kind']}", n=match["index"])
     if label.strip():
         return label.strip()
     pan = re.search(r"::pan_(left|right|up|down)::", custom_id)
     if pan:
-        return f"Pan {pan[1]}"
-    return "Action"
+        return t(locale, f"action.pan_{pan[1]}")
+    return t(locale, "action.other")
 
 
 def progress_bar(percent: int, width: int = 10) -> str:
@@ -128,7 +130,7 @@ def _shown_prompt(prompt: str) -> str:
 def job_title(job: Job) -> str:
     prompt = _shown_prompt(job.prompt)
     if job.is_action:
-        return f"**{job.action}** of *{prompt}* — <@{job.user_id}>"
+        return t(job.locale, "job.title_action", action=job.action, prompt=prompt, user=job.user_id)
     return f"**{prompt}** — <@{job.user_id}>"
 
 

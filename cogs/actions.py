@@ -143,7 +143,7 @@ class Actions(commands.Cog):
         admitted = await self._admit_click(interaction, source)
         if admitted is None:
             return
-        title = render.action_title(button.custom_id, button.label, button.emoji)
+        title = render.action_title(button.custom_id, button.label, button.emoji, str(interaction.locale))
         new = replace(
             admitted[0],
             action=title,

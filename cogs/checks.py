@@ -9,12 +9,7 @@ import discord
 from bot.i18n import t
 from bot.policy import Refusal
 
-REQUIRED_PERMISSIONS = {
-    "view_channel": "View Channel",
-    "send_messages": "Send Messages",
-    "attach_files": "Attach Files",
-    "read_message_history": "Read Message History",
-}
+REQUIRED_PERMISSIONS = ("view_channel", "send_messages", "attach_files", "read_message_history")
 
 
 def missing_permissions_message(interaction: discord.Interaction[Any]) -> str | None:
@@ -22,7 +17,11 @@ def missing_permissions_message(interaction: discord.Interaction[Any]) -> str | 
     if interaction.guild_id is None:
         return None  # a direct message: the bot can always answer there
     permissions = interaction.app_permissions
-    missing = [name for attr, name in REQUIRED_PERMISSIONS.items() if not getattr(permissions, attr)]
+    missing = [
+        t(interaction.locale, f"perm.{name}")
+        for name in REQUIRED_PERMISSIONS
+        if not getattr(permissions, name)
+    ]
     if not missing:
         return None
     return t(interaction.locale, "permissions.missing", permissions=", ".join(missing))

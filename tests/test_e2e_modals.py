@@ -4,8 +4,10 @@ after a refused prompt. Each submits exactly what the user typed, once, and noth
 from __future__ import annotations
 
 from bot.app import MJBot
+from bot.config import Settings
 from tests.fakes.discord import FakeDiscord, FakeMessage
 from tests.fakes.mj_api import FakeMJ
+from tests.harness import running_bot
 from tests.test_e2e_clicks import ephemeral_text
 from tests.test_e2e_imagine import has_image, imagine, replies_to
 
@@ -31,6 +33,18 @@ async def upscaled(fake_discord: FakeDiscord, user: int, prompt: str) -> FakeMes
     await fake_discord.wait_for(lambda: any(has_image(m) for m in replies_to(fake_discord, grid)), timeout=20)
     [upscale] = replies_to(fake_discord, grid)
     return upscale
+
+
+async def waiting_for_prompt(fake_discord: FakeDiscord, user: int, prompt: str, label: str) -> FakeMessage:
+    """A Remix prompt's grid, and the message of its `label` variation, which waits for the user's prompt."""
+    grid = await imagine(fake_discord, user, prompt)
+    await fake_discord.wait_for(lambda: has_image(grid), timeout=20)
+    button = next(b["custom_id"] for b in grid.buttons() if b.get("label") == label)
+    await fake_discord.click(grid.id, button, user_id=user)
+    await fake_discord.wait_for(lambda: bool(replies_to(fake_discord, grid)), timeout=20)
+    [variation] = replies_to(fake_discord, grid)
+    await fake_discord.wait_for(lambda: "Edit prompt" in str(variation.components), timeout=20)
+    return variation
 
 
 async def test_custom_zoom_opens_a_modal_and_submits_its_prompt(
@@ -59,13 +73,7 @@ async def test_remix_waits_for_the_prompt_then_continues(
     bot: MJBot, fake_discord: FakeDiscord, fake_mj: FakeMJ
 ) -> None:
     user = fake_discord.add_user("remy")
-    grid = await imagine(fake_discord, user, "a red fox [remix]")
-    await fake_discord.wait_for(lambda: has_image(grid), timeout=20)
-    v1 = next(b["custom_id"] for b in grid.buttons() if b.get("label") == "V1")
-    await fake_discord.click(grid.id, v1, user_id=user)
-    await fake_discord.wait_for(lambda: bool(replies_to(fake_discord, grid)), timeout=20)
-    [variation] = replies_to(fake_discord, grid)
-    await fake_discord.wait_for(lambda: "Edit prompt" in str(variation.components), timeout=20)
+    variation = await waiting_for_prompt(fake_discord, user, "a red fox [remix]", "V1")
     assert "waits for your prompt" in variation.content
 
     stranger = fake_discord.add_user("stranger")
@@ -135,3 +143,18 @@ async def test_an_empty_modal_submits_nothing(bot: MJBot, fake_discord: FakeDisc
     await fake_discord.wait_for(lambda: bool(submit.callbacks))
     assert "The prompt is empty" in ephemeral_text(submit)
     assert fake_mj.count(ACTION) == 1
+
+
+async def test_a_job_waiting_for_its_prompt_survives_a_restart(
+    settings: Settings, fake_discord: FakeDiscord, fake_mj: FakeMJ
+) -> None:
+    async with running_bot(settings, fake_discord):
+        user = fake_discord.add_user("rest")
+        variation = await waiting_for_prompt(fake_discord, user, "a paper boat [remix]", "V2")
+
+    async with running_bot(settings, fake_discord):
+        click = await fake_discord.click(variation.id, button_id(variation, "Edit prompt"), user_id=user)
+        await fake_discord.wait_for(lambda: click.modal is not None)
+        await fake_discord.submit_modal(click, {"text": "a paper boat at night"})
+        await fake_discord.wait_for(lambda: has_image(variation), timeout=20)
+    assert [r.json["prompt"] for r in fake_mj.requests if r.route == MODAL] == ["a paper boat at night"]

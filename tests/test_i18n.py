@@ -11,9 +11,10 @@ from typing import Any
 from bot.app import MJBot
 from bot.i18n import EN, ZH, locale_of, t
 from tests.fakes.discord import FakeDiscord
+from tests.fakes.discord.server import ALL_TEXT_PERMISSIONS
 from tests.fakes.mj_api import FakeMJ
 from tests.test_e2e_clicks import ephemeral_text
-from tests.test_e2e_imagine import has_image
+from tests.test_e2e_imagine import has_image, replies_to
 
 ROOT = Path(__file__).resolve().parent.parent
 NAME = re.compile(r"^[-_\w]{1,32}$")
@@ -111,6 +112,18 @@ async def test_a_zh_cn_user_reads_chinese(bot: MJBot, fake_discord: FakeDiscord,
     assert ZH["job.waiting"] in message.content
     await fake_discord.wait_for(lambda: has_image(message), timeout=20)
     assert message.content.endswith(f"{ZH['job.done']} ({ZH['choice.relax']})")
+
+    click = await fake_discord.click(message.id, message.custom_ids()[0], user_id=user, locale="zh-CN")
+    await fake_discord.wait_for(lambda: bool(click.callbacks))
+    await fake_discord.wait_for(
+        lambda: any(has_image(m) for m in replies_to(fake_discord, message)), timeout=20
+    )
+    assert replies_to(fake_discord, message)[0].content.startswith("*一只猫* 的 **放大 1** — ")
+
+    fake_discord.set_app_permissions(fake_discord.channel_id, ALL_TEXT_PERMISSIONS & ~(1 << 15))
+    blocked = await fake_discord.invoke("imagine", {"prompt": "一只狗"}, user_id=user, locale="zh-CN")
+    await fake_discord.wait_for(lambda: bool(blocked.callbacks))
+    assert ZH["perm.attach_files"] in ephemeral_text(blocked)
 
     french = await fake_discord.invoke("help", {}, user_id=user, locale="fr")
     await fake_discord.wait_for(lambda: bool(french.callbacks))

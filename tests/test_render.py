@@ -109,3 +109,9 @@ def test_content_escapes_markdown_and_mentions_and_fits_discord() -> None:
     content = render.job_content(job)
     assert len(content) <= 2000
     assert "@everyone" not in content and "\\*\\*bold" in content
+
+
+def test_action_titles_follow_the_clickers_language() -> None:
+    assert render.action_title(GRID_IDS[0], "U1", "", "zh-CN") == "放大 1"
+    assert render.action_title(f"MJ::JOB::pan_up::1::{UUID}::SOLO", "", "", "zh-CN") == "向上平移"
+    assert render.action_title("MJ::Outpaint::50::1::x::SOLO", "Zoom Out 2x", "", "zh-CN") == "Zoom Out 2x"

@@ -97,6 +97,7 @@ MESSAGES: dict[str, str] = {
     "choice.days7": "last 7 days",
     "choice.days30": "last 30 days",
     # -- job messages ------------------------------------------------------------------------------
+    "job.title_action": "**{action}** of *{prompt}* — <@{user}>",
     "job.waiting": "Waiting to start",
     "job.waiting_slot": "⏳ Waiting: {running} of your jobs are running (the limit is {limit}); this one starts next",
     "job.waiting_guild": "⏳ Waiting: {running} jobs are running in this server (the limit is {limit}); this one starts soon",
@@ -122,7 +123,6 @@ MESSAGES: dict[str, str] = {
         "The API did not answer the submit in time, so the bot cannot tell whether it took the job. "
         "Press Retry to submit it again (if the first submit did reach the API, it may be charged twice)."
     ),
-    "detail.credentials": "{error} The bot's operator must fix this.",
     "detail.unreachable": "The API could not be reached ({error}); retrying (attempt {attempt})",
     "detail.queue_full": "The API is busy (its queue is full); retrying (attempt {attempt})",
     "detail.gave_up_unreachable": "The API could not be reached for {minutes} min; giving up.",
@@ -308,4 +308,19 @@ MESSAGES: dict[str, str] = {
     "prompt.option_conflict": "The **{option}** option and `{flag}` in the prompt set the same parameter; use one.",
     "prompt.flag_in_option": "The **{option}** option can't contain parameters (`--…`): “{value}”.",
     "prompt.mode_twice": "The prompt asks for `{flag}` but the **mode** option says **{mode}**; use one.",
+    # -- action titles, permissions, operator errors --
+    "action.upsample": "Upscale {n}",
+    "action.variation": "Variation {n}",
+    "action.reroll": "Reroll",
+    "action.pan_left": "Pan left",
+    "action.pan_right": "Pan right",
+    "action.pan_up": "Pan up",
+    "action.pan_down": "Pan down",
+    "action.other": "Action",
+    "perm.view_channel": "View Channel",
+    "perm.send_messages": "Send Messages",
+    "perm.attach_files": "Attach Files",
+    "perm.read_message_history": "Read Message History",
+    "detail.wrong_key": "The MJ API key is wrong (HTTP 401). The bot's operator must fix this.",
+    "detail.user_agent_refused": "The MJ API refused the bot's User-Agent (403, error code 1010). The bot's operator must fix this.",
 }

@@ -97,6 +97,7 @@ MESSAGES: dict[str, str] = {
     "choice.days7": "最近 7 天",
     "choice.days30": "最近 30 天",
     # -- job messages ------------------------------------------------------------------------------
+    "job.title_action": "*{prompt}* 的 **{action}** — <@{user}>",
     "job.waiting": "等待开始",
     "job.waiting_slot": "⏳ 等待中：你已有 {running} 个任务在运行（上限 {limit} 个），下一个就轮到这个",
     "job.waiting_guild": "⏳ 等待中：本服务器已有 {running} 个任务在运行（上限 {limit} 个），这个任务即将开始",
@@ -122,7 +123,6 @@ MESSAGES: dict[str, str] = {
         "API 未及时响应提交，机器人无法确定任务是否已被接收。"
         "点击“重试”重新提交（若首次提交其实已到达 API，可能会被重复扣费）。"
     ),
-    "detail.credentials": "{error} 需由机器人运营方修复。",
     "detail.unreachable": "无法连接 API（{error}）；正在重试（第 {attempt} 次）",
     "detail.queue_full": "API 繁忙（队列已满）；正在重试（第 {attempt} 次）",
     "detail.gave_up_unreachable": "API 已连续 {minutes} 分钟无法连接，已放弃。",
@@ -308,4 +308,19 @@ MESSAGES: dict[str, str] = {
     "prompt.option_conflict": "**{option}** 选项和提示词中的 `{flag}` 设置了同一个参数，请只保留一个。",
     "prompt.flag_in_option": "**{option}** 选项不能包含参数（`--…`）：“{value}”。",
     "prompt.mode_twice": "提示词要求 `{flag}`，但 **模式** 选项是 **{mode}**，只能用一个。",
+    # -- action titles, permissions, operator errors --
+    "action.upsample": "放大 {n}",
+    "action.variation": "变化 {n}",
+    "action.reroll": "重新生成",
+    "action.pan_left": "向左平移",
+    "action.pan_right": "向右平移",
+    "action.pan_up": "向上平移",
+    "action.pan_down": "向下平移",
+    "action.other": "操作",
+    "perm.view_channel": "查看频道",
+    "perm.send_messages": "发送消息",
+    "perm.attach_files": "附加文件",
+    "perm.read_message_history": "阅读消息历史记录",
+    "detail.wrong_key": "MJ API 密钥错误（HTTP 401），需要机器人运营者修复。",
+    "detail.user_agent_refused": "MJ API 拒绝了机器人的 User-Agent（403，错误代码 1010），需要机器人运营者修复。",
 }

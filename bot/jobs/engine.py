@@ -220,7 +220,8 @@ class Engine:
             await self._finish(job, JobStatus.UNCERTAIN, t(lang, "detail.uncertain_timeout"))
         except (MJAuthError, MJUserAgentRefused) as err:
             log.error("The MJ API refused the bot's credentials: %s", err)
-            await self._finish(job, JobStatus.FAILED, t(lang, "detail.credentials", error=err))
+            key = "detail.wrong_key" if isinstance(err, MJAuthError) else "detail.user_agent_refused"
+            await self._finish(job, JobStatus.FAILED, t(lang, key))
         except MJTransientError as err:
             await self._retry_later(job, "unreachable", error=err)
         except MJError as err:
