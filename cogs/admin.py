@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
@@ -19,6 +20,8 @@ if TYPE_CHECKING:
     from bot.storage import GuildStats
 
     Interaction = discord.Interaction[MJBot]
+
+log = logging.getLogger(__name__)
 
 MAX_USER_CONCURRENCY = 10
 MAX_QUOTA = 10_000
@@ -89,6 +92,7 @@ class Admin(commands.GroupCog, group_name=L("cmd.admin.name"), group_description
     async def _save(self, interaction: Interaction, policy: GuildPolicy) -> None:
         assert interaction.guild_id is not None
         await self.bot.policies.set(interaction.guild_id, policy)
+        log.info("Guild %s: %s changed the policy to %s", interaction.guild_id, interaction.user.id, policy)
         self.bot.engine.queue.wake()  # a raised concurrency limit may let waiting jobs start
         embed = policy_embed(str(interaction.locale), policy)
         await interaction.response.send_message(
