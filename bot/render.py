@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from discord.utils import escape_markdown, escape_mentions
 
@@ -16,7 +16,8 @@ from bot.i18n import t
 from bot.models import BotType, Job, JobStatus
 
 CONTENT_LIMIT = 2000
-PROMPT_SHOWN = 1500  # leaves room for the title, the mention and the status line
+PROMPT_SHOWN = 1500  # escaped characters; a message whose status line is long shows fewer
+STATUS_SHOWN = 400  # a long failure reason is cut too, so the prompt keeps some room
 ROW_WIDTH = 5
 MAX_ROWS = 5
 GRID_ACTIONS = frozenset({"IMAGINE", "VARIATION", "REROLL"})
@@ -122,13 +123,25 @@ def progress_bar(percent: int, width: int = 10) -> str:
     return "█" * filled + "░" * (width - filled)
 
 
-def _shown_prompt(prompt: str) -> str:
-    text = prompt if len(prompt) <= PROMPT_SHOWN else prompt[: PROMPT_SHOWN - 1] + "…"
-    return escape_mentions(escape_markdown(text))
+def _cut(text: str, limit: int) -> str:
+    """`text` in at most `limit` characters, ending in "…" when cut, never in half an escape."""
+    if len(text) <= limit:
+        return text
+    if limit < 1:
+        return ""
+    kept = text[: limit - 1]
+    if (len(kept) - len(kept.rstrip("\\"))) % 2:  # an odd trailing backslash would escape the "…"
+        kept = kept[:-1]
+    return kept + "…"
 
 
-def job_title(job: Job) -> str:
-    prompt = _shown_prompt(job.prompt)
+def _shown_prompt(prompt: str, limit: int = PROMPT_SHOWN) -> str:
+    # Escape first, then cut: escaping can double the length.
+    return _cut(escape_mentions(escape_markdown(prompt)), limit)
+
+
+def job_title(job: Job, prompt_limit: int = PROMPT_SHOWN) -> str:
+    prompt = _shown_prompt(job.prompt, prompt_limit)
     if job.is_action:
         return t(job.locale, "job.title_action", action=job.action, prompt=prompt, user=job.user_id)
     return f"**{prompt}** — <@{job.user_id}>"
@@ -180,6 +193,12 @@ def _mode_tag(job: Job) -> str:
 
 
 def job_content(job: Job) -> str:
-    """The whole message text for a job, always within Discord's 2000-character limit."""
-    content = f"{job_title(job)}\n{job_status_line(job)}"
-    return content[:CONTENT_LIMIT]
+    """The whole message text for a job, always within Discord's 2000-character limit.
+
+    The prompt gives way first, so the mention and the status line always show (the status
+    whole up to STATUS_SHOWN characters).
+    """
+    status = _cut(job_status_line(job), STATUS_SHOWN)
+    frame = len(job_title(replace(job, prompt=""))) + 1 + len(status)  # everything but the prompt
+    content = f"{job_title(job, min(PROMPT_SHOWN, CONTENT_LIMIT - frame))}\n{status}"
+    return content[:CONTENT_LIMIT]  # only reached by an absurdly long action title

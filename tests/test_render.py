@@ -115,3 +115,26 @@ def test_action_titles_follow_the_clickers_language() -> None:
     assert render.action_title(GRID_IDS[0], "U1", "", "zh-CN") == "放大 1"
     assert render.action_title(f"MJ::JOB::pan_up::1::{UUID}::SOLO", "", "", "zh-CN") == "向上平移"
     assert render.action_title("MJ::Outpaint::50::1::x::SOLO", "Zoom Out 2x", "", "zh-CN") == "Zoom Out 2x"
+
+
+@pytest.mark.parametrize(
+    ("changes", "status_text"),
+    [
+        ({"status": JobStatus.DONE, "mode": Mode.FAST}, "✅ Done (fast)"),
+        ({"status": JobStatus.REJECTED, "banned_word": "gore"}, "(banned word: **gore**)"),
+        ({"status": JobStatus.FAILED, "detail": "[Banned prompt detected] Sorry!"}, "❌ Failed: [Banned"),
+        ({"status": JobStatus.RUNNING, "progress": 37}, "`████░░░░░░` 37%"),
+        ({"status": JobStatus.FAILED, "detail": "x" * 3000}, "❌ Failed: xxx"),
+        ({"action": "Upscale 2", "custom_id": GRID_IDS[1], "status": JobStatus.DONE}, "✅ Done"),
+    ],
+)
+def test_a_prompt_full_of_markdown_never_pushes_out_the_mention_or_status(
+    changes: dict[str, object], status_text: str
+) -> None:
+    for prompt in ("_*~|" * 400, "_" * 1499 + "*", "\\" * 1600):
+        content = render.job_content(make_job(prompt=prompt, **changes))
+        assert len(content) <= 2000
+        assert "<@42>" in content and status_text in content
+        shown = content.split("…")[0]
+        assert "<@42>" not in shown  # the prompt was cut, not the mention
+        assert (len(shown) - len(shown.rstrip("\\"))) % 2 == 0  # and not in half an escape
