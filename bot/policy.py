@@ -11,6 +11,9 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
+import discord
+
+from bot.i18n import t
 from bot.models import Mode
 
 DEFAULT_USER_CONCURRENCY = 3  # as on MJ's plans; further jobs wait in the local queue
@@ -25,6 +28,20 @@ class Refusal(Exception):
         self.key = key
         self.args_ = args
 
+    def message(self, lang: str | discord.Locale) -> str:
+        """The refusal in the user's language; modes are named in it too."""
+        args = {
+            name: mode_names(lang, value if isinstance(value, tuple) else (value,))
+            if isinstance(value, (Mode, tuple))
+            else value
+            for name, value in self.args_.items()
+        }
+        return t(lang, self.key, **args)
+
+
+def mode_names(lang: str | discord.Locale, modes: Iterable[Mode]) -> str:
+    return ", ".join(t(lang, f"choice.{mode.lower()}") for mode in modes)
+
 
 @dataclass(frozen=True, slots=True)
 class GuildPolicy:
@@ -33,19 +50,22 @@ class GuildPolicy:
     daily_quota: int | None = None  # jobs per user per UTC day; None: no quota
     role_quotas: tuple[
         tuple[int, int], ...
-    ] = ()  # (role id, jobs per day); the highest of a member's roles wins
+    ] = ()  # (role id, jobs per day, 0 = no limit); the highest of a member's roles wins
     user_concurrency: int = DEFAULT_USER_CONCURRENCY
     guild_concurrency: int | None = None
     cooldown: float = 0.0  # seconds between two submits of one user
     channel_ids: frozenset[int] = frozenset()  # empty: every channel
 
     def quota_for(self, role_ids: Iterable[int]) -> int | None:
-        """A member's daily quota: the highest quota of their roles, else the guild's."""
+        """A member's daily quota: the highest quota of their roles (a role's 0 is no limit), else the guild's."""
         held = set(role_ids)
         quotas = [quota for role_id, quota in self.role_quotas if role_id in held]
+        if 0 in quotas:
+            return None
         return max(quotas) if quotas else self.daily_quota
 
     def with_role_quota(self, role_id: int, quota: int | None) -> GuildPolicy:
+        """Set a role's quota (0: no limit), or remove it (None) so the guild's quota applies."""
         kept = tuple((r, q) for r, q in self.role_quotas if r != role_id)
         return replace(self, role_quotas=kept + (((role_id, quota),) if quota is not None else ()))
 
@@ -54,12 +74,12 @@ class GuildPolicy:
         if not self.allowed_modes or (wanted is not None and wanted in self.allowed_modes):
             return wanted
         if wanted is not None and explicit:
-            raise Refusal("refuse.mode", mode=wanted.lower(), allowed=self.modes_text())
+            raise Refusal("refuse.mode", mode=wanted, allowed=self.modes_in_order())
         return next(mode for mode in MODE_PREFERENCE if mode in self.allowed_modes)
 
-    def modes_text(self) -> str:
+    def modes_in_order(self) -> tuple[Mode, ...]:
         modes = self.allowed_modes or frozenset(MODE_PREFERENCE)
-        return ", ".join(mode.lower() for mode in MODE_PREFERENCE if mode in modes)
+        return tuple(mode for mode in MODE_PREFERENCE if mode in modes)
 
     def to_json(self) -> str:
         return json.dumps(
@@ -148,5 +168,12 @@ class Policies:
         return self._by_guild.get(guild_id, GuildPolicy()) if guild_id is not None else GuildPolicy()
 
     async def set(self, guild_id: int, policy: GuildPolicy) -> None:
-        await self._store.set_policy(guild_id, policy)
+        """Take effect at once (a second change made meanwhile builds on this one), then persist."""
+        before = self._by_guild.get(guild_id)
         self._by_guild[guild_id] = policy
+        try:
+            await self._store.set_policy(guild_id, policy)
+        except BaseException:
+            if self._by_guild.get(guild_id) is policy:
+                self._by_guild[guild_id] = before if before is not None else GuildPolicy()
+            raise

@@ -13,7 +13,7 @@ from discord.ext import commands
 
 from bot.i18n import L, t
 from bot.models import Mode
-from bot.policy import GuildPolicy
+from bot.policy import GuildPolicy, mode_names
 
 if TYPE_CHECKING:
     from bot.app import MJBot
@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 MAX_USER_CONCURRENCY = 10
+MAX_GUILD_CONCURRENCY = 1000
 MAX_QUOTA = 10_000
 
 
@@ -32,13 +33,13 @@ def policy_embed(lang: str, policy: GuildPolicy, title_key: str = "admin.title")
     none = t(lang, "admin.none")
     no_limit = t(lang, "admin.no_limit")
     embed = discord.Embed(title=t(lang, title_key))
-    embed.add_field(name=t(lang, "admin.modes"), value=policy.modes_text())
+    embed.add_field(name=t(lang, "admin.modes"), value=mode_names(lang, policy.modes_in_order()))
     clicks = t(lang, "admin.clicks_anyone" if policy.anyone_clicks else "admin.clicks_owner")
     embed.add_field(name=t(lang, "admin.clicks"), value=clicks)
     embed.add_field(
         name=t(lang, "admin.quota"), value=str(policy.daily_quota) if policy.daily_quota else no_limit
     )
-    roles = "\n".join(f"<@&{role}>: {quota}" for role, quota in policy.role_quotas) or none
+    roles = "\n".join(f"<@&{role}>: {quota or no_limit}" for role, quota in policy.role_quotas) or none
     embed.add_field(name=t(lang, "admin.role_quotas"), value=roles)
     per_server = str(policy.guild_concurrency) if policy.guild_concurrency else no_limit
     concurrency = t(lang, "admin.concurrency_value", per_user=policy.user_concurrency, per_server=per_server)
@@ -103,7 +104,8 @@ class Admin(commands.GroupCog, group_name=L("cmd.admin.name"), group_description
         return self.bot.policies.get(interaction.guild_id)
 
     async def _bad_number(self, interaction: Interaction, name: str, low: int, high: int) -> None:
-        message = t(interaction.locale, "admin.bad_number", name=name, min=low, max=high)
+        option = t(interaction.locale, f"opt.admin.{name}.name")
+        message = t(interaction.locale, "admin.bad_number", name=option, min=low, max=high)
         await interaction.response.send_message(message, ephemeral=True)
 
     @app_commands.command(name=L("cmd.admin.show.name"), description=L("cmd.admin.show.desc"))
@@ -140,13 +142,18 @@ class Admin(commands.GroupCog, group_name=L("cmd.admin.name"), group_description
     @app_commands.command(name=L("cmd.admin.quota.name"), description=L("cmd.admin.quota.desc"))
     @app_commands.rename(per_day=L("opt.admin.per_day.name"), role=L("opt.admin.role.name"))
     @app_commands.describe(per_day=L("opt.admin.per_day.desc"), role=L("opt.admin.role.desc"))
-    async def quota(self, interaction: Interaction, per_day: int, role: discord.Role | None = None) -> None:
-        if not 0 <= per_day <= MAX_QUOTA:
+    async def quota(
+        self, interaction: Interaction, per_day: int | None = None, role: discord.Role | None = None
+    ) -> None:
+        if per_day is None and role is None:
+            await interaction.response.send_message(t(interaction.locale, "admin.quota_what"), ephemeral=True)
+            return
+        if per_day is not None and not 0 <= per_day <= MAX_QUOTA:
             await self._bad_number(interaction, "per_day", 0, MAX_QUOTA)
             return
         policy = self._policy(interaction)
         if role is not None:
-            policy = policy.with_role_quota(role.id, per_day or None)
+            policy = policy.with_role_quota(role.id, per_day)  # None: back to the server's quota
         else:
             policy = replace(policy, daily_quota=per_day or None)
         await self._save(interaction, policy)
@@ -154,16 +161,26 @@ class Admin(commands.GroupCog, group_name=L("cmd.admin.name"), group_description
     @app_commands.command(name=L("cmd.admin.concurrency.name"), description=L("cmd.admin.concurrency.desc"))
     @app_commands.rename(per_user=L("opt.admin.per_user.name"), per_server=L("opt.admin.per_server.name"))
     @app_commands.describe(per_user=L("opt.admin.per_user.desc"), per_server=L("opt.admin.per_server.desc"))
-    async def concurrency(self, interaction: Interaction, per_user: int, per_server: int = 0) -> None:
-        if not 1 <= per_user <= MAX_USER_CONCURRENCY:
+    async def concurrency(
+        self, interaction: Interaction, per_user: int | None = None, per_server: int | None = None
+    ) -> None:
+        """Each limit given is changed; one left out keeps its value."""
+        if per_user is None and per_server is None:
+            await interaction.response.send_message(
+                t(interaction.locale, "admin.concurrency_what"), ephemeral=True
+            )
+            return
+        if per_user is not None and not 1 <= per_user <= MAX_USER_CONCURRENCY:
             await self._bad_number(interaction, "per_user", 1, MAX_USER_CONCURRENCY)
             return
-        if not 0 <= per_server <= 1000:
-            await self._bad_number(interaction, "per_server", 0, 1000)
+        if per_server is not None and not 0 <= per_server <= MAX_GUILD_CONCURRENCY:
+            await self._bad_number(interaction, "per_server", 0, MAX_GUILD_CONCURRENCY)
             return
-        policy = replace(
-            self._policy(interaction), user_concurrency=per_user, guild_concurrency=per_server or None
-        )
+        policy = self._policy(interaction)
+        if per_user is not None:
+            policy = replace(policy, user_concurrency=per_user)
+        if per_server is not None:
+            policy = replace(policy, guild_concurrency=per_server or None)
         await self._save(interaction, policy)
 
     @app_commands.command(name=L("cmd.admin.cooldown.name"), description=L("cmd.admin.cooldown.desc"))
@@ -218,10 +235,12 @@ class Admin(commands.GroupCog, group_name=L("cmd.admin.name"), group_description
     )
     async def stats(self, interaction: Interaction, days: app_commands.Choice[int]) -> None:
         assert interaction.guild_id is not None
+        # A large server's month of jobs takes a while to count: answer within Discord's 3 s first.
+        await interaction.response.defer(ephemeral=True, thinking=True)
         since = datetime.now(UTC) - timedelta(days=days.value)
         stats = await self.bot.store.guild_stats(interaction.guild_id, since)
         embed = stats_embed(str(interaction.locale), days.value, stats)
-        await interaction.response.send_message(embed=embed, ephemeral=True)
+        await interaction.followup.send(embed=embed, ephemeral=True)
 
 
 async def setup(bot: MJBot) -> None:

@@ -32,17 +32,35 @@ def role_ids(interaction: discord.Interaction[Any]) -> list[int]:
     return [role.id for role in user.roles] if isinstance(user, discord.Member) else []
 
 
+async def member_role_ids(interaction: discord.Interaction[Any], guild_id: int | None) -> list[int]:
+    """The user's roles in the guild a job belongs to, also when they click in a direct message."""
+    user = interaction.user
+    if isinstance(user, discord.Member) and user.guild.id == guild_id:
+        return [role.id for role in user.roles]
+    guild = interaction.client.get_guild(guild_id) if guild_id is not None else None
+    if guild is None:
+        return []
+    try:
+        member = await guild.fetch_member(user.id)
+    except discord.HTTPException:
+        return []  # no longer a member: the guild's plain rules apply
+    return [role.id for role in member.roles]
+
+
 async def tell(interaction: discord.Interaction[Any], key: str, /, **args: Any) -> None:
     """Answer privately, in the user's language."""
-    message = t(interaction.locale, key, **args)
+    await _answer_privately(interaction, t(interaction.locale, key, **args))
+
+
+async def refuse(interaction: discord.Interaction[Any], refusal: Refusal) -> None:
+    await _answer_privately(interaction, refusal.message(interaction.locale))
+
+
+async def _answer_privately(interaction: discord.Interaction[Any], message: str) -> None:
     if interaction.response.is_done():
         await interaction.followup.send(message, ephemeral=True)
     else:
         await interaction.response.send_message(message, ephemeral=True)
-
-
-async def refuse(interaction: discord.Interaction[Any], refusal: Refusal) -> None:
-    await tell(interaction, refusal.key, **refusal.args_)
 
 
 def jump_url(guild_id: int | None, channel_id: int, message_id: int) -> str:

@@ -50,6 +50,18 @@ def _job_line(lang: str, job: Job) -> str:
     return f"`#{job.id}` {emoji} {title} — {t(lang, f'status.{job.status}')}, {when}{link}"
 
 
+def _field_lines(lines: list[str], lang: str, limit: int = 1024) -> str:
+    """As many lines as fit an embed field, then how many more there are."""
+    shown: list[str] = []
+    for index, line in enumerate(lines):
+        more = t(lang, "info.more", count=len(lines) - index)
+        if len("\n".join([*shown, line])) + (len(more) + 1 if index < len(lines) - 1 else 0) > limit:
+            shown.append(more)
+            break
+        shown.append(line)
+    return "\n".join(shown)
+
+
 class HistoryPageButton(
     discord.ui.DynamicItem[discord.ui.Button[Any]],
     template=r"mj:hist:(?P<user>[0-9]{1,20}):(?P<page>[0-9]{1,6})",
@@ -130,8 +142,9 @@ class Jobs(commands.Cog):
     @app_commands.guild_only()
     async def show(self, interaction: Interaction, job: app_commands.Range[int, 1]) -> None:
         found = await self.bot.store.get_job(job)
-        if found is None or (found.guild_id != interaction.guild_id and found.user_id != interaction.user.id):
-            await tell(interaction, "show.unknown", job=job)
+        mine = found is not None and found.user_id == interaction.user.id
+        if found is None or (not mine and (found.dm or found.guild_id != interaction.guild_id)):
+            await tell(interaction, "show.unknown", job=job)  # another user's private result stays private
             return
         if found.status is not JobStatus.DONE or found.task_id is None:
             await tell(
@@ -145,6 +158,9 @@ class Jobs(commands.Cog):
             )
             fitted = await asyncio.to_thread(fit_to_limit, data, interaction.filesize_limit, kind)
         except (MJError, ImageDoesNotFit):
+            await (
+                interaction.delete_original_response()
+            )  # the public "thinking…" gives way to a private answer
             await tell(interaction, "show.image_gone", job=job)
             return
         buttons = await self.bot.store.buttons_for_job(found.id)
@@ -176,7 +192,7 @@ class Jobs(commands.Cog):
         used = await store.charged_since(user_id, interaction.guild_id, day_start(datetime.now(UTC)))
         quota = policy.quota_for(role_ids(interaction))
         embed = discord.Embed(title=t(lang, "info.title"))
-        lines = "\n".join(_job_line(lang, j) for j in unfinished[:10]) or t(lang, "info.none")
+        lines = _field_lines([_job_line(lang, j) for j in unfinished], lang) or t(lang, "info.none")
         embed.add_field(name=t(lang, "info.running"), value=lines, inline=False)
         embed.add_field(name=t(lang, "info.today"), value=t(lang, "info.today_value", used=used))
         quota_text = (
@@ -185,7 +201,11 @@ class Jobs(commands.Cog):
             else t(lang, "info.unlimited")
         )
         embed.add_field(name=t(lang, "info.quota"), value=quota_text)
-        cooldown = f"{policy.cooldown:g} s" if policy.cooldown else t(lang, "info.no_cooldown")
+        cooldown = (
+            t(lang, "admin.seconds", seconds=f"{policy.cooldown:g}")
+            if policy.cooldown
+            else t(lang, "info.no_cooldown")
+        )
         limits = t(lang, "info.limits_value", concurrency=policy.user_concurrency, cooldown=cooldown)
         embed.add_field(name=t(lang, "info.limits"), value=limits, inline=False)
         assert interaction.channel_id is not None

@@ -54,10 +54,23 @@ def shown_settings(interaction: FakeInteraction) -> dict[str, str]:
     return {f["name"]: f["value"] for f in embed["fields"]}
 
 
-def embed_fields(interaction: FakeInteraction) -> tuple[str, dict[str, str]]:
+async def deferred_embed(discord: FakeDiscord, interaction: FakeInteraction) -> dict[str, Any]:
+    """The embed of a private answer that was deferred first (a "thinking…" message, then its follow-up)."""
+    kind, body, _ = interaction.callbacks[0]
+    assert kind == 5 and body["data"]["flags"] & 64, "deferred privately"
+    await discord.wait_for(lambda: bool(interaction.followups))
+    [embed] = discord.messages[interaction.followups[0]].embeds
+    return dict(embed)
+
+
+def private_embed(interaction: FakeInteraction) -> dict[str, Any]:
     kind, body, _ = interaction.callbacks[0]
     assert kind == 4 and body["data"]["flags"] & 64
     [embed] = body["data"]["embeds"]
+    return dict(embed)
+
+
+def embed_fields(embed: dict[str, Any]) -> tuple[str, dict[str, str]]:
     return embed["title"], {f["name"]: f["value"] for f in embed.get("fields", [])}
 
 
@@ -127,7 +140,7 @@ async def test_admin_needs_manage_server(bot: MJBot, fake_discord: FakeDiscord, 
     shown = shown_settings(await admin(fake_discord, owner, "quota", per_day=1))
     assert shown["Daily quota per user"] == "1"
     show = await admin(fake_discord, owner, "show")
-    assert embed_fields(show)[1] == shown
+    assert embed_fields(private_embed(show))[1] == shown
 
 
 # -- modes ----------------------------------------------------------------------------------------------
@@ -159,7 +172,8 @@ async def test_modes_relax_only(bot: MJBot, fake_discord: FakeDiscord, fake_mj: 
 
     none = await admin(fake_discord, owner, "modes", fast=False, relax=False, turbo=False)
     assert ephemeral_text(none) == "Allow at least one mode."
-    assert embed_fields(await admin(fake_discord, owner, "show"))[1]["Allowed modes"] == "relax", "unchanged"
+    shown_again = embed_fields(private_embed(await admin(fake_discord, owner, "show")))[1]
+    assert shown_again["Allowed modes"] == "relax", "unchanged"
     again = await admin(fake_discord, owner, "modes", fast=True, relax=True, turbo=True)
     assert shown_settings(again)["Allowed modes"] == "relax, fast, turbo"
     assert fake_mj.count(IMAGINE) == 2
@@ -267,7 +281,12 @@ async def test_role_quota_overrides_the_guild_quota(
     )
     assert text.startswith("You've used your 1 jobs for today (1 used).")
 
-    removed = await admin(fake_discord, owner, "quota", per_day=0, role=vip)
+    unlimited = await admin(fake_discord, owner, "quota", per_day=0, role=vip)
+    assert shown_settings(unlimited)["Role quotas"] == f"<@&{vip}>: no limit"
+    fourth = await imagine_in(fake_discord, patron, "an unlimited bell", channel)
+    await fake_discord.wait_for(lambda: fake_mj.count(IMAGINE) == 5)
+
+    removed = await admin(fake_discord, owner, "quota", role=vip)
     assert shown_settings(removed)["Role quotas"] == "none"
     text = await refused(
         bot,
@@ -276,8 +295,11 @@ async def test_role_quota_overrides_the_guild_quota(
         patron,
         run_imagine(fake_discord, patron, "a fourth bell", channel_id=channel),
     )
-    assert text.startswith("You've used your 1 jobs for today (3 used).")
-    assert fake_mj.count(IMAGINE) == 4
+    assert text.startswith("You've used your 1 jobs for today (4 used).")
+    assert fake_mj.count(IMAGINE) == 5
+    nothing = await admin(fake_discord, owner, "quota")
+    assert ephemeral_text(nothing).startswith("Give **per_day**, a **role**, or both")
+    await fake_discord.wait_for(lambda: has_image(fourth), timeout=20)
 
 
 # -- concurrency ----------------------------------------------------------------------------------------
@@ -362,6 +384,10 @@ async def test_server_concurrency_makes_other_users_wait(
     ben = fake_discord.add_user("ben")
     shown = shown_settings(await admin(fake_discord, owner, "concurrency", per_user=3, per_server=1))
     assert shown["Running at once"] == "3 per user · 1 in the server"
+    shown = shown_settings(await admin(fake_discord, owner, "concurrency", per_user=2))
+    assert shown["Running at once"] == "2 per user · 1 in the server", "a limit left out keeps its value"
+    nothing = await admin(fake_discord, owner, "concurrency")
+    assert ephemeral_text(nothing).startswith("Give **per_user**, **per_server**, or both")
     fake_mj.set_duration("IMAGINE", 2.5)  # the waiting note is an edit, sent 1.5 s after the first answer
     first = await imagine(fake_discord, ann, "ann's lamp")
     await fake_discord.wait_for(lambda: fake_mj.count(IMAGINE) == 1)
@@ -503,10 +529,9 @@ async def test_stats_show_totals_users_days_modes_and_outcomes(
     bot: MJBot, fake_discord: FakeDiscord, fake_mj: FakeMJ
 ) -> None:
     owner = add_admin(fake_discord)
-    empty = await admin(fake_discord, owner, "stats", days=30)
-    _, body, _ = empty.callbacks[0]
-    assert body["data"]["embeds"][0]["title"] == "Jobs in the last 30 days"
-    assert body["data"]["embeds"][0]["description"] == "No jobs in this period."
+    empty = await deferred_embed(fake_discord, await admin(fake_discord, owner, "stats", days=30))
+    assert empty["title"] == "Jobs in the last 30 days"
+    assert empty["description"] == "No jobs in this period."
 
     ada = fake_discord.add_user("ada")
     bo = fake_discord.add_user("bo")
@@ -520,7 +545,8 @@ async def test_stats_show_totals_users_days_modes_and_outcomes(
     )
     await settled(bot, ada, bo)
 
-    title, shown = embed_fields(await admin(fake_discord, owner, "stats", days=7))
+    stats = await admin(fake_discord, owner, "stats", days=7)
+    title, shown = embed_fields(await deferred_embed(fake_discord, stats))
     assert title == "Jobs in the last 7 days"
     assert shown == {
         "Total": "3 jobs · 1 failed or rejected (33%)",

@@ -6,7 +6,7 @@ import asyncio
 import re
 
 from bot.app import MJBot
-from bot.models import Job
+from bot.models import Defaults, Job
 from tests.fakes.discord import FakeDiscord, FakeInteraction, FakeMessage
 from tests.fakes.discord.server import ALL_TEXT_PERMISSIONS
 from tests.fakes.mj_api import FakeMJ
@@ -175,6 +175,29 @@ async def test_show_reposts_a_done_job_with_live_buttons(
     assert body["data"]["choices"][1]["name"] == f"#{done.id} IMAGINE · a glass whale"
 
 
+async def test_show_keeps_private_results_private_and_failures_quiet(
+    bot: MJBot, fake_discord: FakeDiscord, fake_mj: FakeMJ
+) -> None:
+    owner, snoop = fake_discord.add_user("priv"), fake_discord.add_user("snoop")
+    await bot.store.set_defaults("user", owner, Defaults(dm=True))
+    fake_mj.set_duration("IMAGINE", 0.2)
+    await fake_discord.invoke("imagine", {"prompt": "a secret garden"}, user_id=owner)
+    await fake_discord.wait_for(lambda: bot.writer.stats.delivered == 1, timeout=20)
+    [private] = await bot.store.user_jobs(owner, limit=1)
+
+    refused = await command(fake_discord, "show", snoop, job=private.id)
+    assert ephemeral_text(refused) == f"There is no job #{private.id} in this server."
+
+    assert private.task_id is not None
+    del fake_mj.tasks[private.task_id]  # the API no longer has the image
+    gone = await command(fake_discord, "show", owner, job=private.id)
+    await fake_discord.wait_for(lambda: bool(gone.followups))
+    answer = fake_discord.messages[gone.followups[-1]]
+    assert answer.flags & 64 and f"#{private.id}" in answer.content, "the failure is told privately"
+    assert gone.message_id is not None and fake_discord.messages[gone.message_id].deleted
+    assert fake_mj.count(IMAGINE) == 1
+
+
 # -- /info ----------------------------------------------------------------------------------------------
 
 
@@ -224,6 +247,25 @@ async def test_info_shows_jobs_usage_quota_and_defaults(
     for task in fake_mj.tasks.values():
         fake_mj.release(task.id)
     await fake_discord.wait_for(lambda: has_image(running) and has_image(waiting), timeout=20)
+
+
+async def test_info_lists_many_jobs_within_discords_field_limit(
+    bot: MJBot, fake_discord: FakeDiscord, fake_mj: FakeMJ
+) -> None:
+    user = fake_discord.add_user("many")
+    prompt = "an extremely detailed and very long prompt about a lighthouse " * 3
+    for n in range(12):
+        await imagine(fake_discord, user, f"{prompt} {n} [hold]")
+    await fake_discord.wait_for(lambda: fake_mj.count(IMAGINE) == 3)
+
+    info = embed_of(await command(fake_discord, "info", user))
+    listed = fields(info)["Running and waiting"]
+    assert len(listed) <= 1024
+    shown = listed.splitlines()
+    assert shown[-1] == f"…and {12 - (len(shown) - 1)} more (see /history)"
+    assert len(shown) > 3, "as many jobs as fit are listed"
+    for task in fake_mj.tasks.values():
+        fake_mj.release(task.id)
 
 
 # -- /cancel --------------------------------------------------------------------------------------------

@@ -43,6 +43,13 @@ def test_quota_for_uses_the_highest_role_quota_else_the_guilds() -> None:
     assert GuildPolicy(role_quotas=((VIP, 3),)).quota_for([PLAIN]) is None
 
 
+def test_a_role_quota_of_zero_means_no_limit() -> None:
+    policy = GuildPolicy(daily_quota=5, role_quotas=((VIP, 0), (ARTIST, 20)))
+    assert policy.quota_for([ARTIST, VIP]) is None
+    assert policy.quota_for([ARTIST]) == 20
+    assert policy.quota_for([PLAIN]) == 5
+
+
 def test_with_role_quota_adds_replaces_and_removes() -> None:
     policy = GuildPolicy(daily_quota=5).with_role_quota(VIP, 50).with_role_quota(ARTIST, 20)
     assert policy.role_quotas == ((VIP, 50), (ARTIST, 20))
@@ -58,7 +65,7 @@ def test_effective_mode_without_a_restriction_keeps_the_wish() -> None:
     policy = GuildPolicy()
     assert policy.effective_mode(None, explicit=False) is None
     assert policy.effective_mode(Mode.TURBO, explicit=True) is Mode.TURBO
-    assert policy.modes_text() == "relax, fast, turbo"
+    assert policy.modes_in_order() == (Mode.RELAX, Mode.FAST, Mode.TURBO)
 
 
 def test_effective_mode_refuses_an_explicit_mode_that_is_not_allowed() -> None:
@@ -67,7 +74,13 @@ def test_effective_mode_refuses_an_explicit_mode_that_is_not_allowed() -> None:
     with pytest.raises(Refusal) as caught:
         policy.effective_mode(Mode.FAST, explicit=True)
     assert caught.value.key == "refuse.mode"
-    assert caught.value.args_ == {"mode": "fast", "allowed": "relax, turbo"}
+    assert caught.value.args_ == {"mode": Mode.FAST, "allowed": (Mode.RELAX, Mode.TURBO)}
+    assert (
+        caught.value.message("en-US") == "**fast** mode is not allowed in this server. Allowed: relax, turbo."
+    )
+    assert caught.value.message("zh-CN").startswith("本服务器不允许使用 **快速** 模式"), (
+        "modes are named in Chinese"
+    )
 
 
 def test_effective_mode_falls_back_to_the_cheapest_allowed_mode() -> None:

@@ -68,7 +68,7 @@ MESSAGES: dict[str, str] = {
     "cmd.admin.quota.name": "quota",
     "cmd.admin.quota.desc": "Jobs per user per day, for everyone or for one role (0 = no limit)",
     "opt.admin.per_day.name": "per_day",
-    "opt.admin.per_day.desc": "Jobs per user per day (0 = no limit)",
+    "opt.admin.per_day.desc": "Jobs per user per day (0 = no limit). Left out with a role: remove that role's quota",
     "opt.admin.role.name": "role",
     "opt.admin.role.desc": "Set the quota of this role instead (the highest of a member's roles applies)",
     "cmd.admin.concurrency.name": "concurrency",
@@ -119,18 +119,24 @@ MESSAGES: dict[str, str] = {
         "The bot restarted while submitting this job, so it cannot tell whether the API took it. "
         "Press Retry to submit it again (if the first submit did reach the API, it may be charged twice)."
     ),
+    "detail.uncertain_error": (
+        "Something went wrong inside the bot while submitting this job, so it cannot tell whether the API "
+        "took it. Press Retry to submit it again (if it did reach the API, it may be charged twice)."
+    ),
     "detail.uncertain_timeout": (
         "The API did not answer the submit in time, so the bot cannot tell whether it took the job. "
         "Press Retry to submit it again (if the first submit did reach the API, it may be charged twice)."
     ),
     "detail.unreachable": "The API could not be reached ({error}); retrying (attempt {attempt})",
     "detail.queue_full": "The API is busy (its queue is full); retrying (attempt {attempt})",
-    "detail.gave_up_unreachable": "The API could not be reached for {minutes} min; giving up.",
-    "detail.gave_up_queue_full": "The API is busy (its queue is full) and stayed so for {minutes} min; giving up.",
+    "detail.gave_up_unreachable": "The API could not be reached for {minutes} min; giving up. Please try again in a few minutes.",
+    "detail.gave_up_queue_full": "The API is busy (its queue is full) and stayed so for {minutes} min; giving up. Please try again in a few minutes.",
     "detail.refused": "The API refused the job: {description}",
     "detail.task_lost": "The API no longer knows this job's task.",
     "detail.image_failed": "The image could not be posted: {error}.",
     "detail.cancelled": "Cancelled by its owner.",
+    "detail.undelivered": "The result could not be posted here or by DM. Use /show job:{job} where you can see it.",
+    "detail.dm_closed": "Direct messages are closed: nothing was submitted.",
     "detail.modal_refused": "The API refused the edited prompt: {description}",
     # -- buttons -----------------------------------------------------------------------------------
     "button.check_again": "Check again",
@@ -225,6 +231,7 @@ MESSAGES: dict[str, str] = {
     "info.today": "Today",
     "info.today_value": "{used} jobs (failures are not counted)",
     "info.quota": "Quota left",
+    "info.more": "…and {count} more (see /history)",
     "info.quota_value": "{left} of {quota} today",
     "info.unlimited": "no daily limit",
     "info.limits": "Limits",
@@ -280,6 +287,8 @@ MESSAGES: dict[str, str] = {
     "admin.saved": "Saved.",
     "admin.no_mode": "Allow at least one mode.",
     "admin.bad_number": "**{name}** must be between {min} and {max}.",
+    "admin.quota_what": "Give **per_day**, a **role**, or both (a role without a number goes back to the server's quota).",
+    "admin.concurrency_what": "Give **per_user**, **per_server**, or both; a limit left out keeps its value.",
     "admin.need_channel": "Choose the channel to {action}.",
     "admin.stats_title": "Jobs in the last {days} days",
     "admin.stats_total": "Total",

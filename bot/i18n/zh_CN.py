@@ -68,7 +68,7 @@ MESSAGES: dict[str, str] = {
     "cmd.admin.quota.name": "配额",
     "cmd.admin.quota.desc": "每位用户每日任务数，针对所有人或某个身份组（0 = 不限）",
     "opt.admin.per_day.name": "每日上限",
-    "opt.admin.per_day.desc": "每位用户每日任务数（0 = 不限）",
+    "opt.admin.per_day.desc": "每位用户每日任务数（0 = 不限）。指定身份组但不填数字：移除该身份组的配额",
     "opt.admin.role.name": "身份组",
     "opt.admin.role.desc": "改为设置此身份组的配额（成员按其身份组中最高的配额计算）",
     "cmd.admin.concurrency.name": "并发",
@@ -119,18 +119,24 @@ MESSAGES: dict[str, str] = {
         "机器人在提交此任务时重启了，无法确定 API 是否已接收。"
         "点击“重试”重新提交（若首次提交其实已到达 API，可能会被重复扣费）。"
     ),
+    "detail.uncertain_error": (
+        "机器人在提交此任务时内部出错，无法确定 API 是否已接收。"
+        "点击“重试”重新提交（若其实已到达 API，可能会被重复扣费）。"
+    ),
     "detail.uncertain_timeout": (
         "API 未及时响应提交，机器人无法确定任务是否已被接收。"
         "点击“重试”重新提交（若首次提交其实已到达 API，可能会被重复扣费）。"
     ),
     "detail.unreachable": "无法连接 API（{error}）；正在重试（第 {attempt} 次）",
     "detail.queue_full": "API 繁忙（队列已满）；正在重试（第 {attempt} 次）",
-    "detail.gave_up_unreachable": "API 已连续 {minutes} 分钟无法连接，已放弃。",
-    "detail.gave_up_queue_full": "API 已连续 {minutes} 分钟繁忙（队列已满），已放弃。",
+    "detail.gave_up_unreachable": "API 已连续 {minutes} 分钟无法连接，已放弃。请过几分钟再试。",
+    "detail.gave_up_queue_full": "API 已连续 {minutes} 分钟繁忙（队列已满），已放弃。请过几分钟再试。",
     "detail.refused": "API 拒绝了此任务：{description}",
     "detail.task_lost": "API 已查不到此任务。",
     "detail.image_failed": "图片无法发布：{error}。",
     "detail.cancelled": "已被发起人取消。",
+    "detail.undelivered": "结果无法在此处或通过私信发布。请在你能看到的地方使用 /show job:{job}。",
+    "detail.dm_closed": "私信已关闭：未提交任何内容。",
     "detail.modal_refused": "API 拒绝了修改后的提示词：{description}",
     # -- buttons -----------------------------------------------------------------------------------
     "button.check_again": "重新查询",
@@ -224,6 +230,7 @@ MESSAGES: dict[str, str] = {
     "info.today": "今日",
     "info.today_value": "{used} 个任务（失败的不计入）",
     "info.quota": "剩余配额",
+    "info.more": "……还有 {count} 个（见 /history）",
     "info.quota_value": "今日剩余 {left}/{quota}",
     "info.unlimited": "无每日限制",
     "info.limits": "限制",
@@ -280,6 +287,8 @@ MESSAGES: dict[str, str] = {
     "admin.saved": "已保存。",
     "admin.no_mode": "请至少允许一种模式。",
     "admin.bad_number": "**{name}** 必须在 {min} 到 {max} 之间。",
+    "admin.quota_what": "请填写 **每日上限**、**身份组**，或两者（只填身份组则恢复使用服务器配额）。",
+    "admin.concurrency_what": "请填写 **每用户**、**全服务器**，或两者；未填写的限制保持不变。",
     "admin.need_channel": "请选择要{action}的频道。",
     "admin.stats_title": "最近 {days} 天的任务",
     "admin.stats_total": "总计",

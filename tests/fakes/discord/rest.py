@@ -57,6 +57,7 @@ class RestRoutes:
         r.add_route("*", API + "/channels/{channel}/messages/{message}", self._channel_message)
         r.add_post(API + "/users/@me/channels", self._create_dm)
         r.add_delete(API + "/users/@me/guilds/{guild}", self._leave_guild)
+        r.add_get(API + "/guilds/{guild}/members/{user}", self._get_member)
 
     # -- cross-cutting ------------------------------------------------------------------------------
 
@@ -230,9 +231,10 @@ class RestRoutes:
         if (problems := message_problems(body)) or (problems := self._upload_problems(request)):
             return self._refuse(problems)
         deferred = [kind for kind, _, _ in interaction.callbacks] == [5] and not interaction.followups
-        if deferred and interaction.message_id in self.messages:
+        thinking = self.messages.get(interaction.message_id or 0)
+        if deferred and thinking is not None and not thinking.deleted:
             # The first follow-up after a deferred reply replaces the "thinking…" message, keeping its
-            # ephemeral flag (Discord's behaviour).
+            # ephemeral flag (Discord's behaviour). Once that message is deleted, follow-ups are new messages.
             message = self.messages[interaction.message_id]
             flags = (message.flags & 64) | (int(body.get("flags") or 0) & ~64 & ~128)
             self._apply(message, {**body, "flags": flags}, request[FILES], edit=True)
@@ -274,6 +276,8 @@ class RestRoutes:
         channel_id = int(request.match_info["channel"])
         if channel_id not in self.channels:
             return _error(404, 10003, "Unknown Channel")
+        if self.channels[channel_id].get("recipient") in self.closed_dms:
+            return _error(403, 50007, "Cannot send messages to this user")
         body = request[BODY] if isinstance(request[BODY], dict) else {}
         need = VIEW_CHANNEL | SEND_MESSAGES | (ATTACH_FILES if request[FILES] else 0)
         need |= READ_HISTORY if body.get("message_reference") else 0
@@ -303,6 +307,12 @@ class RestRoutes:
         need = VIEW_CHANNEL | (ATTACH_FILES if request[FILES] else 0)
         if request.method == "PATCH" and (refused := self._missing_permission(channel_id, need)) is not None:
             return refused
+        if request.method == "PATCH" and not self.edits_flowing.is_set():
+            self.stalled_edits.append(request[BODY] if isinstance(request[BODY], dict) else {})
+            self.changed()
+            await (
+                self.edits_flowing.wait()
+            )  # the edit hangs, as when Discord is slow; a killed bot never sees it end
         return await self._message_method(request, message)
 
     async def _message_method(self: FakeDiscord, request: web.Request, message: FakeMessage) -> web.Response:
@@ -327,6 +337,13 @@ class RestRoutes:
             self.permissions[channel_id] = VIEW_CHANNEL | SEND_MESSAGES | ATTACH_FILES | READ_HISTORY
         data = {k: v for k, v in self.channels[channel_id].items() if k != "recipient"}
         return _json(data)
+
+    async def _get_member(self: FakeDiscord, request: web.Request) -> web.Response:
+        user_id = int(request.match_info["user"])
+        if int(request.match_info["guild"]) != self.guild_id or user_id not in self.users:
+            return _error(404, 10007, "Unknown Member")
+        self.member_fetches += 1
+        return _json(self.member(self.users[user_id], roles=self.member_roles.get(user_id)))
 
     async def _leave_guild(self: FakeDiscord, request: web.Request) -> web.Response:
         self.left_guilds.append(int(request.match_info["guild"]))

@@ -74,6 +74,11 @@ class FakeDiscord(RestRoutes):
         self.rate_limited = 0
         self.expired_token_calls = 0
         self.left_guilds: list[int] = []
+        self.member_fetches = 0  # GET /guilds/{guild}/members/{user}
+        self.closed_dms: set[int] = set()  # users who accept no direct message from the bot (error 50007)
+        self.edits_flowing = asyncio.Event()  # cleared: message edits hang until it is set again
+        self.edits_flowing.set()
+        self.stalled_edits: list[dict[str, Any]] = []  # the bodies of the edits that hung
         self.channel_buckets: dict[int, Bucket] = {}
         self._changed = asyncio.Event()
         self._ready = asyncio.Event()
