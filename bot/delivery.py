@@ -36,6 +36,10 @@ log = logging.getLogger(__name__)
 PROGRESS_CHANNEL_RESERVE = 3  # slots of each channel's window that progress edits leave to results
 
 
+class Undeliverable(Exception):
+    """Neither the job's channel nor the user's direct messages take the message: retrying cannot help."""
+
+
 @dataclass(slots=True)
 class _Write:
     job: Job
@@ -55,6 +59,7 @@ class WriterStats:
     reencoded: int = 0
     direct_messages: int = 0
     failed: int = 0
+    undeliverable: int = 0
 
 
 class ChannelBudget:
@@ -226,6 +231,8 @@ class Writer:
             await self._write(write)
         except asyncio.CancelledError:
             raise
+        except Undeliverable as err:
+            await self._give_up(write, err)
         except Exception as err:
             self._retry_or_drop(write, err)
         finally:
@@ -249,6 +256,18 @@ class Writer:
         if write.job.id not in self._pending:
             self._pending[write.job.id] = write
 
+    async def _give_up(self, write: _Write, err: Undeliverable) -> None:
+        """A result nobody can be shown stays DONE in the database: /show posts it once the user can see it."""
+        job = write.job
+        log.warning("Job %s cannot be posted in its channel or by DM (%s); giving up", job.id, err)
+        self.stats.undeliverable += 1
+        self._forget(job.id)
+        if write.task is not None and job.status is JobStatus.DELIVERING:
+            detail = t(job.locale, "detail.undelivered", job=job.id)
+            await self._store.set_status(job.id, JobStatus.DONE, detail=detail, shown=True)
+        else:
+            await self._store.mark_shown(job.id)  # nowhere to show it: a restart need not try again
+
     # -- one write ----------------------------------------------------------------------------------
 
     async def _write(self, write: _Write) -> None:
@@ -261,8 +280,9 @@ class Writer:
         if not write.final and last is not None and last[1] == content:
             self.stats.skipped_unchanged += 1
             return
-        await self._send(job, content=content, view=job_view(job, []), files=None)
+        await self._send(job, content=content, view=job_view(job, []), files=None, final=write.final)
         if write.final:
+            await self._store.mark_shown(job.id)
             self._forget(job.id)
 
     async def _deliver_image(self, job: Job, task: Task) -> None:
@@ -275,16 +295,20 @@ class Writer:
             failed = replace(
                 job, status=JobStatus.FAILED, detail=t(job.locale, "detail.image_failed", error=err)
             )
-            await self._send(failed, content=render.job_content(failed), view=None, files=None)
-            await self._store.set_status(job.id, JobStatus.FAILED, detail=failed.detail)
+            with contextlib.suppress(Undeliverable):
+                await self._send(
+                    failed, content=render.job_content(failed), view=None, files=None, final=True
+                )
+            await self._store.set_status(job.id, JobStatus.FAILED, detail=failed.detail, shown=True)
             self._forget(job.id)
             return
         specs = [ButtonSpec(b.custom_id, b.label, b.emoji) for b in task.buttons]
         buttons = await self._store.save_buttons(job.id, specs)
         done = replace(job, status=JobStatus.DONE)
         file = discord.File(io.BytesIO(fitted.data), filename=f"{task.id}.{fitted.filename_ext}")
-        await self._send(done, content=render.job_content(done), view=job_view(done, buttons), files=[file])
-        await self._store.set_status(job.id, JobStatus.DONE)
+        content = render.job_content(done)
+        await self._send(done, content=content, view=job_view(done, buttons), files=[file], final=True)
+        await self._store.set_status(job.id, JobStatus.DONE, shown=True)
         self.stats.delivered += 1
         if fitted.reencoded:
             self.stats.reencoded += 1
@@ -295,29 +319,41 @@ class Writer:
         self._messages.pop(job_id, None)
 
     async def _send(
-        self, job: Job, *, content: str, view: discord.ui.View | None, files: list[discord.File] | None
+        self,
+        job: Job,
+        *,
+        content: str,
+        view: discord.ui.View | None,
+        files: list[discord.File] | None,
+        final: bool,
     ) -> None:
         """Edit the job's message, or post it (as a reply, for actions) when there is none or it was deleted.
 
-        A result that cannot reach its channel (deleted, or permissions taken away) goes to the user by DM.
+        A final write that cannot reach its channel (deleted, or permissions taken away) goes to the user
+        by DM; when the DM is refused too (closed DMs), it raises Undeliverable.
         """
         try:
             await self._send_to_channel(job, content=content, view=view, files=files)
         except (discord.Forbidden, discord.NotFound) as err:
-            if not job.status.is_final:
+            if not final:
                 raise  # progress: the caller drops it
+            if job.dm:
+                raise Undeliverable(str(err)) from err
             log.warning(
                 "Job %s cannot be posted in channel %s (%s); sending it by DM", job.id, job.channel_id, err
             )
             for file in files or ():
                 file.reset()
-            dm = await self._client.create_dm(discord.Object(job.user_id))
             note = t(job.locale, "job.dm_note", channel=job.channel_id) + "\n"
-            await dm.send(
-                content=(note + content)[:2000],
-                view=view or discord.utils.MISSING,
-                files=files or discord.utils.MISSING,
-            )
+            try:
+                dm = await self._client.create_dm(discord.Object(job.user_id))
+                await dm.send(
+                    content=(note + content)[:2000],
+                    view=view or discord.utils.MISSING,
+                    files=files or discord.utils.MISSING,
+                )
+            except (discord.Forbidden, discord.NotFound) as dm_err:
+                raise Undeliverable(f"{err}; by DM: {dm_err}") from dm_err
             self.stats.direct_messages += 1
 
     async def _send_to_channel(

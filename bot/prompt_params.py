@@ -108,6 +108,8 @@ _ALIASES: tuple[tuple[tuple[str, ...], _Spec], ...] = (
     (("r", "repeat"), _Spec("r", "repeat")),  # each repeat is a separate paid job
 )
 _SPECS: dict[str, _Spec] = {alias: spec for aliases, spec in _ALIASES for alias in aliases}
+# Custom Zoom's prompt window also takes --zoom (1–2, per MJ's docs); /imagine does not.
+_ZOOM_SPECS: dict[str, _Spec] = {**_SPECS, "zoom": _Spec("zoom", "float", 1, 2)}
 # PromptParams field → the flag it sets, in render order.
 _OPTION_FLAGS = (
     ("aspect", "ar"), ("version", "v"), ("stylize", "s"), ("chaos", "c"), ("weird", "weird"),
@@ -156,10 +158,10 @@ def _ratio(flag: str, value: str) -> str:
     return f"{width}:{height}"
 
 
-def _read(name: str, values: list[str]) -> tuple[_Spec, str | None]:
+def _read(name: str, values: list[str], specs: dict[str, _Spec] = _SPECS) -> tuple[_Spec, str | None]:
     """Validate one flag and the words after it; return its spec and canonical value."""
     flag = f"--{name.lower()}"
-    spec = _SPECS.get(name.lower())
+    spec = specs.get(name.lower())
     if spec is None:
         raise PromptError("prompt.unknown_flag", flag=_clip(flag))
     if spec.kind == "repeat":
@@ -197,7 +199,7 @@ class _Segment:
     mode: tuple[str, str] | None = None  # (mode, typed flag)
 
 
-def _parse_segment(source: str) -> _Segment:
+def _parse_segment(source: str, specs: dict[str, _Spec] = _SPECS) -> _Segment:
     """Split text from flags and validate the flags; duplicates and conflicts are refused."""
     groups: list[tuple[str, list[str]]] = []
     text_end = len(source)
@@ -210,7 +212,7 @@ def _parse_segment(source: str) -> _Segment:
     segment = _Segment(text=source[:text_end].strip())
     seen: dict[str, str] = {}  # canonical name → the flag as typed
     for name, values in groups:
-        spec, value = _read(name, values)
+        spec, value = _read(name, values, specs)
         flag = f"--{name.lower()}"
         if spec.kind == "mode":
             if segment.mode is not None:
@@ -259,9 +261,12 @@ def _checked(result: ParsedPrompt, max_length: int) -> ParsedPrompt:
     return result
 
 
-def parse_prompt(prompt: str) -> ParsedPrompt:
-    """Parse and validate a typed prompt; raise PromptError for anything Midjourney would refuse."""
-    segment = _parse_segment(prompt)
+def parse_prompt(prompt: str, *, zoom: bool = False) -> ParsedPrompt:
+    """Parse and validate a typed prompt; raise PromptError for anything Midjourney would refuse.
+
+    `zoom`: the prompt is a Custom Zoom's, which may carry ``--zoom``.
+    """
+    segment = _parse_segment(prompt, _ZOOM_SPECS if zoom else _SPECS)
     params = tuple((name, value) for name, value, _ in segment.params)
     mode = segment.mode[0] if segment.mode else None
     return _checked(ParsedPrompt(segment.text, params, mode), MAX_PROMPT_LENGTH)

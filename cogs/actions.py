@@ -15,10 +15,10 @@ from bot.admission import admit
 from bot.i18n import t
 from bot.models import JobStatus, NewJob
 from bot.policy import Refusal, quota_refusal
-from bot.prompt_params import PromptParams
+from bot.prompt_params import PromptError, PromptParams, parse_prompt
 from bot.storage import Quota, QuotaExceeded
 from bot.views import can_edit_rejected, modal_text, prompt_modal, result_view
-from cogs.checks import jump_url, missing_permissions_message, refuse, role_ids, tell
+from cogs.checks import jump_url, member_role_ids, missing_permissions_message, refuse, tell
 from cogs.imagine import start_imagine
 
 if TYPE_CHECKING:
@@ -29,6 +29,8 @@ if TYPE_CHECKING:
 
 MODAL_ID = re.compile(r"mj:modal:(?P<kind>zoom|remix|edit):(?P<id>[0-9]{1,18})")
 OPENS_MODAL = ("MJ::CustomZoom::",)  # actions whose submit always asks for a prompt window
+ZOOM_FLAG = re.compile(r"(?:--|—)zoom\b", re.IGNORECASE)
+MAX_PROMPT_CHAIN = 50  # jobs walked up from a click to find the prompt its image was made with
 HIGHLIGHT = "⟦{}⟧"
 
 
@@ -38,6 +40,16 @@ def highlight(prompt: str, word: str) -> str:
 
 def contains_word(prompt: str, word: str) -> bool:
     return re.search(rf"(?<!\w){re.escape(word)}(?!\w)", prompt, flags=re.IGNORECASE) is not None
+
+
+async def refuse_prompt(interaction: Interaction, text: str, *, zoom: bool) -> bool:
+    """Check a Remix / Custom Zoom prompt as /imagine does; True (the user told why) when MJ would refuse it."""
+    try:
+        parse_prompt(text, zoom=zoom)
+    except PromptError as err:
+        await tell(interaction, err.code, **err.args)
+        return True
+    return False
 
 
 class Actions(commands.Cog):
@@ -85,7 +97,7 @@ class Actions(commands.Cog):
                 user_id=interaction.user.id,
                 guild_id=source.guild_id,
                 channel_id=None if source.dm else interaction.channel_id,
-                role_ids=role_ids(interaction),
+                role_ids=await member_role_ids(interaction, source.guild_id),
                 mode=source.mode,
                 explicit_mode=False,
             )
@@ -131,11 +143,28 @@ class Actions(commands.Cog):
                 f"mj:modal:zoom:{button.id}",
                 title=t(lang, "modal.zoom.title"),
                 label=t(lang, "modal.prompt.label"),
-                value=f"{source.prompt} --zoom 2",
+                value=await self._zoom_prefill(source),
             )
             await interaction.response.send_modal(modal)
             return
         await self._claim(interaction, source, button, None)
+
+    async def _zoom_prefill(self, source: Job) -> str:
+        """The prompt `source`'s image was made with, and ``--zoom 2`` unless it already zooms.
+
+        A click's job keeps its parent's prompt, so the prompt last typed into a Remix or Custom Zoom window
+        up the chain (the final prompt MJ ran) wins over the job's own.
+        """
+        prompt, job = source.prompt, source
+        for _ in range(MAX_PROMPT_CHAIN):
+            if job.modal_prompt:
+                prompt = job.modal_prompt
+                break
+            parent = await self.bot.store.get_job(job.parent_job_id) if job.parent_job_id else None
+            if parent is None:
+                break
+            job = parent
+        return prompt if ZOOM_FLAG.search(prompt) else f"{prompt} --zoom 2"
 
     async def _claim(
         self, interaction: Interaction, source: Job, button: StoredButton, modal_prompt: str | None
@@ -228,13 +257,17 @@ class Actions(commands.Cog):
             await tell(interaction, "modal.empty")
             return
         if kind == "zoom":
-            if found := await self._button_and_job(interaction, target):
+            found = await self._button_and_job(interaction, target)
+            if found and not await refuse_prompt(interaction, text, zoom=True):
                 await self._claim(interaction, found[1], found[0], text)
             return
         job = await self._job_for(interaction, target)
         if job is None:
             return
         if kind == "remix":
+            zoom = job.custom_id is not None and job.custom_id.startswith(OPENS_MODAL)
+            if await refuse_prompt(interaction, text, zoom=zoom):
+                return  # the job still waits: the user can press Edit prompt again
             if await self.bot.engine.submit_prompt(job.id, text) is None:
                 await tell(interaction, "click.not_waiting")
                 return
@@ -255,7 +288,7 @@ class Actions(commands.Cog):
             PromptParams(),
             mode=job.mode,
             bot_type=job.bot_type,
-            with_defaults=False,
+            origin=job,
         )
 
 

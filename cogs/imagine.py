@@ -12,7 +12,7 @@ from discord.ext import commands
 
 from bot import render
 from bot.admission import admit
-from bot.i18n import L
+from bot.i18n import L, t
 from bot.models import BotType, Defaults, Mode, NewJob
 from bot.policy import Refusal, quota_refusal
 from bot.prompt_params import (
@@ -23,10 +23,11 @@ from bot.prompt_params import (
     version_suggestions,
 )
 from bot.storage import Quota, QuotaExceeded
-from cogs.checks import missing_permissions_message, refuse, role_ids, tell
+from cogs.checks import member_role_ids, missing_permissions_message, refuse, tell
 
 if TYPE_CHECKING:
     from bot.app import MJBot
+    from bot.models import Job
 
     Interaction = discord.Interaction[MJBot]
 
@@ -53,13 +54,18 @@ async def start_imagine(
     *,
     mode: Mode | None = None,
     bot_type: BotType | None = None,
-    with_defaults: bool = True,
+    origin: Job | None = None,
 ) -> None:
-    """Validate, admit and start an imagine job; used by /imagine and by "Edit prompt" resubmits
-    (whose prompt already carries the defaults it was first sent with)."""
+    """Validate, admit and start an imagine job; used by /imagine and by "Edit prompt" resubmits.
+
+    A resubmit of `origin` keeps its guild's rules and its delivery (a DM stays a DM), and its prompt
+    already carries the defaults it was first sent with.
+    """
     assert interaction.channel_id is not None
+    guild_id = origin.guild_id if origin else interaction.guild_id
+    in_dm = origin is not None and origin.dm
     defaults = Defaults()
-    if with_defaults:
+    if origin is None:
         defaults = await effective_defaults(bot, interaction.user.id, interaction.channel_id)
     try:
         parsed = build_prompt(
@@ -82,9 +88,9 @@ async def start_imagine(
             bot.store,
             bot.policies,
             user_id=interaction.user.id,
-            guild_id=interaction.guild_id,
-            channel_id=interaction.channel_id,
-            role_ids=role_ids(interaction),
+            guild_id=guild_id,
+            channel_id=None if in_dm else interaction.channel_id,
+            role_ids=await member_role_ids(interaction, guild_id),
             mode=wanted or defaults.mode,
             explicit_mode=wanted is not None,
         )
@@ -93,13 +99,14 @@ async def start_imagine(
         return
     new = NewJob(
         user_id=interaction.user.id,
-        guild_id=interaction.guild_id,
+        guild_id=guild_id,
         channel_id=interaction.channel_id,
         prompt=parsed.render(),
         mode=admission.mode,
         bot_type=bot_type or defaults.bot_type,
         upload_limit=interaction.filesize_limit,
         locale=str(interaction.locale),
+        dm=in_dm,
     )
     if defaults.dm:
         await _start_in_dm(bot, interaction, new, admission.quota)
@@ -125,7 +132,10 @@ async def start_imagine(
 
 
 async def _start_in_dm(bot: MJBot, interaction: Interaction, new: NewJob, quota: Quota | None) -> None:
-    """Results by direct message: the job lives in the user's DM channel; the channel gets a private note."""
+    """Results by direct message: the job lives in the user's DM channel; the channel gets a private note.
+
+    Its first message is posted before the job is queued, so closed DMs refuse it before anything is paid.
+    """
     await interaction.response.defer(ephemeral=True, thinking=True)
     try:
         dm = await interaction.user.create_dm()
@@ -138,6 +148,14 @@ async def _start_in_dm(bot: MJBot, interaction: Interaction, new: NewJob, quota:
         assert quota is not None
         await refuse(interaction, quota_refusal(err.used, quota.limit, datetime.now(UTC)))
         return
+    content = render.job_content(job)
+    try:  # before the submit: closed DMs cost nothing
+        message = await dm.send(content)
+    except discord.HTTPException:
+        await bot.engine.cancel(job, t(job.locale, "detail.dm_closed"))
+        await tell(interaction, "imagine.dm_closed")
+        return
+    job = await bot.engine.message_posted(job, message.id, content)
     bot.engine.enqueue(job)
     await tell(interaction, "imagine.dm_started", job=job.id)
 

@@ -141,6 +141,27 @@ async def test_sigterm_stops_cleanly_and_the_job_resumes(
         await fake_discord.wait_for(lambda: has_image(message), timeout=30)
 
 
+async def test_an_ending_cut_off_by_kill_9_is_shown_after_the_restart(
+    tmp_path: Path, fake_mj: FakeMJ, fake_discord: FakeDiscord
+) -> None:
+    fake_mj.default_duration = 1.0
+    async with bot_process(tmp_path, fake_mj, fake_discord) as bot:
+        await bot.start()
+        user = fake_discord.add_user("cut")
+        message = await imagine(fake_discord, user, "a sinking ship [fail]")
+        fake_discord.edits_flowing.clear()
+        await fake_discord.wait_for(
+            lambda: any("Failed" in str(body.get("content")) for body in fake_discord.stalled_edits),
+            timeout=30,
+        )
+        await bot.kill()
+        fake_discord.edits_flowing.set()
+        assert "Failed" not in message.content
+        await bot.start()
+        await fake_discord.wait_for(lambda: "Failed" in message.content, timeout=30)
+    assert fake_mj.count(SUBMIT) == 1
+
+
 async def test_repeated_kill_9_loses_no_job(
     tmp_path: Path, fake_mj: FakeMJ, fake_discord: FakeDiscord
 ) -> None:

@@ -83,7 +83,7 @@ async def test_remix_waits_for_the_prompt_then_continues(
 
     click = await fake_discord.click(variation.id, button_id(variation, "Edit prompt"), user_id=user)
     await fake_discord.wait_for(lambda: click.modal is not None)
-    assert modal_value(click) == "a red fox [remix]", "prefilled with the task's finalPrompt"
+    assert modal_value(click) == "a red fox [remix] --v 6.1", "prefilled with the task's finalPrompt"
     await fake_discord.submit_modal(click, {"text": "a blue fox [remix]"})
     await fake_discord.wait_for(lambda: has_image(variation), timeout=20)
     [modal_request] = [r for r in fake_mj.requests if r.route == MODAL]
@@ -92,6 +92,118 @@ async def test_remix_waits_for_the_prompt_then_continues(
     again = await fake_discord.click(variation.id, button_id(variation, "V2"), user_id=user)
     await fake_discord.wait_for(lambda: bool(again.callbacks))
     assert fake_mj.count(MODAL) == 1
+
+
+async def test_a_busy_api_retries_the_remix_prompt_not_the_click(
+    bot: MJBot, fake_discord: FakeDiscord, fake_mj: FakeMJ
+) -> None:
+    user = fake_discord.add_user("rita")
+    variation = await waiting_for_prompt(fake_discord, user, "a grey owl [remix]", "V2")
+    actions = fake_mj.count(ACTION)
+    fake_mj.fail_next(MODAL, "queue_full")
+    click = await fake_discord.click(variation.id, button_id(variation, "Edit prompt"), user_id=user)
+    await fake_discord.wait_for(lambda: click.modal is not None)
+    await fake_discord.submit_modal(click, {"text": "a white owl [remix]"})
+    await fake_discord.wait_for(lambda: has_image(variation), timeout=30)
+    assert [r.json["prompt"] for r in fake_mj.requests if r.route == MODAL] == ["a white owl [remix]"] * 2
+    assert fake_mj.count(ACTION) == actions, "the variation was not clicked again"
+
+
+async def test_a_task_turning_modal_while_polled_asks_for_its_prompt(
+    bot: MJBot, fake_discord: FakeDiscord, fake_mj: FakeMJ
+) -> None:
+    user = fake_discord.add_user("kite")
+    variation = await waiting_for_prompt(fake_discord, user, "a red kite [remix-late]", "V1")
+    [task] = [t for t in fake_mj.tasks.values() if t.action == "VARIATION"]
+    assert "waits for your prompt" in variation.content
+    assert fake_mj.count(MODAL) == 0, "the action answered code 1: nothing to confirm until the user types"
+
+    click = await fake_discord.click(variation.id, button_id(variation, "Edit prompt"), user_id=user)
+    await fake_discord.wait_for(lambda: click.modal is not None)
+    assert modal_value(click) == "a red kite [remix-late] --v 6.1", "the polled finalPrompt, not the prompt"
+    await fake_discord.submit_modal(click, {"text": "a green kite --ar 3:2"})
+    await fake_discord.wait_for(lambda: has_image(variation), timeout=20)
+    assert [r.json for r in fake_mj.requests if r.route == MODAL] == [
+        {"taskId": task.id, "prompt": "a green kite --ar 3:2"}
+    ]
+    assert fake_mj.count(ACTION) == 1, "the prompt went to /mj/submit/modal only"
+
+
+async def test_custom_zoom_prefills_the_prompt_the_image_was_made_with(
+    bot: MJBot, fake_discord: FakeDiscord, fake_mj: FakeMJ
+) -> None:
+    user = fake_discord.add_user("zed")
+    variation = await waiting_for_prompt(fake_discord, user, "a stone bridge [remix-late]", "V2")
+    click = await fake_discord.click(variation.id, button_id(variation, "Edit prompt"), user_id=user)
+    await fake_discord.wait_for(lambda: click.modal is not None)
+    await fake_discord.submit_modal(click, {"text": "a stone bridge at dawn --ar 16:9"})
+    await fake_discord.wait_for(lambda: has_image(variation), timeout=20)
+
+    await fake_discord.click(variation.id, button_id(variation, "U1"), user_id=user)
+    await fake_discord.wait_for(
+        lambda: any(has_image(m) for m in replies_to(fake_discord, variation)), timeout=20
+    )
+    [upscale] = replies_to(fake_discord, variation)
+    zoom = await fake_discord.click(upscale.id, button_id(upscale, "Custom Zoom"), user_id=user)
+    await fake_discord.wait_for(lambda: zoom.modal is not None)
+    assert modal_value(zoom) == "a stone bridge at dawn --ar 16:9 --zoom 2", (
+        "the remixed prompt, not the first"
+    )
+
+
+async def test_custom_zoom_sends_the_typed_prompt_when_its_task_turns_modal_later(
+    bot: MJBot, fake_discord: FakeDiscord, fake_mj: FakeMJ
+) -> None:
+    user = fake_discord.add_user("hall")
+    upscale = await upscaled(fake_discord, user, "a long hall [remix-late]")
+    click = await fake_discord.click(upscale.id, button_id(upscale, "Custom Zoom"), user_id=user)
+    await fake_discord.wait_for(lambda: click.modal is not None)
+    await fake_discord.submit_modal(click, {"text": "a long hall, misty --zoom 1.5"})
+    await fake_discord.wait_for(
+        lambda: any(has_image(m) for m in replies_to(fake_discord, upscale)), timeout=20
+    )
+    [zoomed] = replies_to(fake_discord, upscale)
+    [task] = [t for t in fake_mj.tasks.values() if t.action == "ZOOM"]
+    assert [r.json for r in fake_mj.requests if r.route == MODAL] == [
+        {"taskId": task.id, "prompt": "a long hall, misty --zoom 1.5"}
+    ], "sent once, by itself, when the polled task turned MODAL"
+    assert not any("waits for your prompt" in content for content in zoomed.history), "never asked again"
+    assert fake_mj.count(ACTION) == 2
+
+
+async def test_a_modal_prompt_mj_would_refuse_submits_nothing(
+    bot: MJBot, fake_discord: FakeDiscord, fake_mj: FakeMJ
+) -> None:
+    user = fake_discord.add_user("strict")
+    variation = await waiting_for_prompt(fake_discord, user, "an owl [remix]", "V3")
+    for typed, answer in [
+        ("an owl --s 5000", "`--s 5000` is out of range: use 0–1000."),
+        ("an owl --sparkle", "`--sparkle` is not a Midjourney parameter this bot knows."),
+        ("an owl --zoom 1.5", "`--zoom` is not a Midjourney parameter this bot knows."),
+    ]:
+        requests = len(fake_mj.requests)
+        click = await fake_discord.click(variation.id, button_id(variation, "Edit prompt"), user_id=user)
+        await fake_discord.wait_for(lambda: click.modal is not None)  # noqa: B023 - awaited at once
+        refused = await fake_discord.submit_modal(click, {"text": typed})
+        await fake_discord.wait_for(lambda: bool(refused.callbacks))  # noqa: B023 - awaited at once
+        assert ephemeral_text(refused) == answer
+        assert len(fake_mj.requests) == requests, f"{typed!r} reached the API"
+        assert "Edit prompt" in str(variation.components), "the job still waits for its prompt"
+
+    upscale = await upscaled(fake_discord, user, "a barn")
+    zoom = await fake_discord.click(upscale.id, button_id(upscale, "Custom Zoom"), user_id=user)
+    await fake_discord.wait_for(lambda: zoom.modal is not None)
+    requests = len(fake_mj.requests)
+    refused = await fake_discord.submit_modal(zoom, {"text": "a barn --zoom 3"})
+    await fake_discord.wait_for(lambda: bool(refused.callbacks))
+    assert ephemeral_text(refused) == "`--zoom 3` is out of range: use 1–2."
+    assert len(fake_mj.requests) == requests and not replies_to(fake_discord, upscale)
+
+    accepted = await fake_discord.submit_modal(zoom, {"text": "a barn --zoom 2"})
+    await fake_discord.wait_for(
+        lambda: any(has_image(m) for m in replies_to(fake_discord, upscale)), timeout=20
+    )
+    assert accepted.callbacks[0][0] == 7, "the same Custom Zoom button still works"
 
 
 async def test_banned_word_offers_an_edit_that_resubmits_as_a_new_job(

@@ -13,6 +13,7 @@ import pytest
 
 from bot.app import MJBot
 from bot.config import Settings
+from bot.policy import GuildPolicy
 from tests.fakes.discord import FakeDiscord, FakeMessage
 from tests.fakes.discord.server import ALL_TEXT_PERMISSIONS, ATTACH_FILES
 from tests.fakes.mj_api import FakeMJ
@@ -114,6 +115,20 @@ async def test_stuck_job_offers_check_again_and_is_not_forgotten(
         assert "Asking the API" in ephemeral_text(click)
         fake_mj.release(next(iter(fake_mj.tasks)))
         await fake_discord.wait_for(lambda: has_image(message), timeout=20)
+
+
+async def test_a_stuck_job_stops_holding_up_the_users_next_job(
+    settings: Settings, fake_discord: FakeDiscord, fake_mj: FakeMJ
+) -> None:
+    async with running_bot(replace(settings, deadline_fast=0.5), fake_discord) as bot:
+        await bot.policies.set(fake_discord.guild_id, GuildPolicy(user_concurrency=1))
+        user = fake_discord.add_user("stu")
+        stuck = await imagine(fake_discord, user, "a frozen clock [hold]")
+        queued = await imagine(fake_discord, user, "a thawed clock")
+        await fake_discord.wait_for(lambda: "seems stuck" in stuck.content, timeout=10)
+        await fake_discord.wait_for(lambda: has_image(queued), timeout=20)
+        assert fake_mj.count(SUBMIT) == 2
+        assert "seems stuck" in stuck.content, "the stuck job is still watched"
 
 
 async def test_deleted_progress_message_is_posted_again(

@@ -7,9 +7,9 @@ that one rule is the whole of crash recovery.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import random
-import re
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -21,6 +21,7 @@ from bot.jobs.cadence import Cadence
 from bot.jobs.fair_queue import FairQueue
 from bot.jobs.poller import Poller
 from bot.jobs.slots import Slots
+from bot.mj.banned_words import banned_word_in
 from bot.mj.client import MJClient
 from bot.mj.errors import MJAuthError, MJError, MJSubmitUncertain, MJTransientError, MJUserAgentRefused
 from bot.mj.models import SubmitCode, SubmitResult, Task, TaskStatus
@@ -30,17 +31,6 @@ from bot.storage import ClaimResult, ProgressUpdate, Quota, Store
 from bot.tasks import TaskRegistry
 
 log = logging.getLogger(__name__)
-
-BANNED_WORD = re.compile(
-    r"(?:banned (?:prompt|word)s?(?: detected)?|敏感词)\W{0,3}[\"“'「]?(?P<word>[^\"”'」\s,.;:，。]+)",
-    re.IGNORECASE,
-)
-
-
-def banned_word_in(reason: str) -> str | None:
-    """The word a FAILURE reason names as banned ("Banned prompt detected: gore"), if any."""
-    match = BANNED_WORD.search(reason)
-    return match["word"] if match else None
 
 
 class Engine:
@@ -62,6 +52,7 @@ class Engine:
         self._registry = registry
         self._submit_slots = asyncio.Semaphore(submit_concurrency)
         self._jobs: dict[int, Job] = {}  # snapshots of the jobs being polled
+        self._prompt_sent: dict[int, str] = {}  # job → the MODAL task its prompt was last sent to
         self.queue = FairQueue()
         self.slots = Slots(policies.get)
         self.poller = Poller(
@@ -83,6 +74,10 @@ class Engine:
             await self._resume(job)
         if jobs:
             log.info("Resumed %d open jobs", len(jobs))
+        for job in (unshown := await self._store.unshown_jobs()):
+            self._writer.finish(job)  # the bot stopped before this job's message showed how it ended
+        if unshown:
+            log.info("Showing the last state of %d jobs", len(unshown))
         self._registry.spawn(self._writer.run(), name="delivery-writer")
         self._registry.spawn(self.poller.run(), name="poller")
         self._registry.spawn(self._submit_loop(), name="submitter")
@@ -96,11 +91,11 @@ class Engine:
                 uncertain = await self._store.set_status(job.id, JobStatus.UNCERTAIN, detail=detail)
                 assert uncertain is not None
                 self._writer.finish(uncertain)
-            case JobStatus.RUNNING | JobStatus.STUCK:
+            case JobStatus.RUNNING:
                 assert job.task_id is not None
                 self.slots.take(job.id, job.user_id, job.guild_id)
                 self._watch(job, delay=0.0)
-            case JobStatus.DELIVERING:
+            case JobStatus.STUCK | JobStatus.DELIVERING:  # neither holds a slot
                 assert job.task_id is not None
                 self._watch(job, delay=0.0)
             case _:
@@ -140,7 +135,7 @@ class Engine:
     async def cancel(self, job: Job, reason: str) -> None:
         """Cancel a job that was never submitted (its message could not be posted, say)."""
         self.queue.discard(job.id)
-        await self._store.set_status(job.id, JobStatus.CANCELLED, detail=reason)
+        await self._store.set_status(job.id, JobStatus.CANCELLED, detail=reason, shown=True)
 
     async def cancel_waiting(self, job_id: int) -> Job | None:
         """The owner drops a job still in the bot's hands (queued, or waiting for a prompt); None if too late."""
@@ -174,6 +169,7 @@ class Engine:
         if job is None or waiting is None or waiting.modal_task_id is None:
             return None
         task_id = waiting.modal_task_id
+        self._prompt_sent[job.id] = task_id
         self.slots.take(job.id, job.user_id, job.guild_id)
         self._writer.show(job)
         self._registry.spawn(
@@ -213,6 +209,16 @@ class Engine:
 
     async def _submit_with(self, job: Job, send: Callable[[], Awaitable[SubmitResult]]) -> None:
         """Send a submit and act on its answer; every failure ends in a state the user can see."""
+        try:
+            await self._send_and_apply(job, send)
+        except Exception:
+            # A bug or a storage fault: the API may have taken the job, so the user decides (Retry).
+            log.exception("Submitting job %s failed unexpectedly", job.id)
+            self._release(job.id)
+            with contextlib.suppress(Exception):
+                await self._finish(job, JobStatus.UNCERTAIN, t(job.locale, "detail.uncertain_error"))
+
+    async def _send_and_apply(self, job: Job, send: Callable[[], Awaitable[SubmitResult]]) -> None:
         lang = job.locale
         try:
             result = await send()
@@ -230,11 +236,17 @@ class Engine:
             await self._on_submitted(job, result)
 
     async def _send_submit(self, job: Job) -> SubmitResult:
+        if job.modal_task_id is not None and job.modal_prompt is not None:
+            # The user's answer to a prompt window, sent again (the API was busy, or Retry): the window
+            # is still open, so the paid action is not clicked a second time.
+            self._prompt_sent[job.id] = job.modal_task_id
+            return await self._mj.submit_modal(job.modal_task_id, job.modal_prompt)
         if job.custom_id is not None:
             assert job.parent_task_id is not None
             result = await self._mj.submit_action(job.parent_task_id, job.custom_id)
             if result.needs_modal and result.task_id and job.modal_prompt is not None:
                 # Custom Zoom: the user gave the prompt before the click was submitted.
+                self._prompt_sent[job.id] = result.task_id
                 return await self._mj.submit_modal(result.task_id, job.modal_prompt)
             return result
         return await self._mj.submit_imagine(
@@ -258,7 +270,9 @@ class Engine:
         elif result.code == SubmitCode.QUEUE_FULL:
             await self._retry_later(job, "queue_full")
         elif result.code == SubmitCode.BANNED_PROMPT:
-            await self._finish(job, JobStatus.REJECTED, banned_word=result.banned_word)
+            # Code 24 names the word in `properties.bannedWord`; some servers only in the description.
+            word = result.banned_word or banned_word_in(result.description)
+            await self._finish(job, JobStatus.REJECTED, banned_word=word)
         else:
             await self._finish(
                 job, JobStatus.FAILED, t(lang, "detail.refused", description=result.description)
@@ -306,6 +320,7 @@ class Engine:
         )
         assert final is not None
         self._jobs.pop(job.id, None)
+        self._prompt_sent.pop(job.id, None)
         self._release(job.id)
         self._writer.finish(final, task)
 
@@ -327,6 +342,7 @@ class Engine:
         """Apply fresh task states; answer the job ids that no longer need polling."""
         finished: set[int] = set()
         updates: list[ProgressUpdate] = []
+        typed: list[tuple[Job, str]] = []  # MODAL tasks whose prompt the user already gave
         now = datetime.now(UTC)
         for job_id, task in results:
             job = self._jobs.get(job_id)
@@ -339,6 +355,7 @@ class Engine:
                 )
                 assert delivering is not None
                 self._jobs.pop(job_id, None)
+                self._prompt_sent.pop(job_id, None)
                 self._release(job_id)
                 self._writer.finish(delivering, task)
                 finished.add(job_id)
@@ -348,12 +365,20 @@ class Engine:
                 await self._finish(job, JobStatus.FAILED, reason, task, banned_word=word)
                 finished.add(job_id)
             elif task.status is TaskStatus.MODAL:
-                await self._wait_for_input(job, task.id, task.final_prompt or task.prompt or None)
+                if job.modal_prompt is not None and self._prompt_sent.get(job_id) != task.id:
+                    # Custom Zoom whose action answered code 1: send the typed prompt, don't ask again.
+                    self._jobs.pop(job_id, None)
+                    self._release(job_id)
+                    typed.append((job, job.modal_prompt))
+                else:
+                    prefill = job.modal_prompt or task.final_prompt or task.prompt or None
+                    await self._wait_for_input(job, task.id, prefill)
                 finished.add(job_id)
             else:
                 status = job.status
                 if status is JobStatus.RUNNING and now > self._deadline(job):
                     status = JobStatus.STUCK
+                    self._release(job_id)  # still watched, but no longer holds up the user's next jobs
                 queue_position = job.queue_position if task.status is TaskStatus.NOT_START else None
                 if (status, task.progress, queue_position) != (job.status, job.progress, job.queue_position):
                     job = replace(job, status=status, progress=task.progress, queue_position=queue_position)
@@ -361,7 +386,17 @@ class Engine:
                     updates.append(ProgressUpdate(job_id, status, task.progress, queue_position))
                     self._writer.show(job)
         await self._store.save_progress(updates)
+        # Spawned last: the poller drops the finished watches as this returns, before any new one is made.
+        for waiting, prompt in typed:
+            self._registry.spawn(self._send_typed_prompt(waiting, prompt), name=f"modal-job-{waiting.id}")
         return finished
+
+    async def _send_typed_prompt(self, job: Job, prompt: str) -> None:
+        """Answer a MODAL task with the prompt the user typed before the click was submitted."""
+        assert job.task_id is not None
+        await self._store.wait_for_input(job.id, job.task_id, prompt)
+        if await self.submit_prompt(job.id, prompt) is None:
+            log.info("Job %s stopped waiting before its typed prompt was sent", job.id)
 
     async def _on_missing(self, job_id: int) -> None:
         job = self._jobs.get(job_id)

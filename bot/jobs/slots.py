@@ -50,8 +50,13 @@ class Slots:
         owner = self._owners.pop(job_id, None)
         if owner is None:
             return False
-        self._by_user[owner[0]] -= 1
-        self._by_guild[owner[1]] -= 1
+        user_id, guild_id = owner
+        self._by_user[user_id] -= 1
+        self._by_guild[guild_id] -= 1
+        if not self._by_user[user_id]:  # no entry per user ever seen: the counters stay small
+            del self._by_user[user_id]
+        if not self._by_guild[guild_id]:
+            del self._by_guild[guild_id]
         return True
 
     def running(self, user_id: int) -> int:

@@ -61,4 +61,9 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE TABLE guild_policies (guild_id INTEGER PRIMARY KEY, data TEXT NOT NULL);
     """,
+    # 3: whether a job's final state reached its message, so a restart shows what a stop cut off.
+    """
+    ALTER TABLE jobs ADD COLUMN shown INTEGER NOT NULL DEFAULT 1;
+    CREATE INDEX jobs_unshown ON jobs(id) WHERE shown = 0;
+    """,
 )

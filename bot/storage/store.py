@@ -26,6 +26,8 @@ OPEN_STATUSES = (
     JobStatus.STUCK,
     JobStatus.DELIVERING,
 )
+# States the delivery writer shows as a job's last word; `shown = 0` until its message has it.
+SHOWN_LAST = tuple(s for s in JobStatus if s.is_final or s is JobStatus.WAITING_INPUT)
 
 
 class QuotaExceeded(Exception):
@@ -219,21 +221,34 @@ class Store(ReportQueries, PreferenceQueries):
         detail: str | None = None,
         task_action: str | None = None,
         banned_word: str | None = None,
+        shown: bool = False,
     ) -> Job | None:
+        """Move a job to `status`; `shown` when its message already says so (or there is none to say it)."""
         stamp = now()
         finished = stamp if status.is_final or status is JobStatus.DELIVERING else None
         return await self._write_job(
             "UPDATE jobs SET status = ?, detail = COALESCE(?, detail), task_action = COALESCE(?, task_action),"
-            " banned_word = COALESCE(?, banned_word), finished_at = COALESCE(finished_at, ?), updated_at = ?"
-            f" WHERE id = ? RETURNING {JOB_COLUMNS}",
-            (status, detail, task_action, banned_word, finished, stamp, job_id),
+            " banned_word = COALESCE(?, banned_word), finished_at = COALESCE(finished_at, ?), updated_at = ?,"
+            f" shown = ? WHERE id = ? RETURNING {JOB_COLUMNS}",
+            (status, detail, task_action, banned_word, finished, stamp, int(shown), job_id),
+        )
+
+    async def mark_shown(self, job_id: int) -> None:
+        async with self._write_lock:
+            await self._db.execute("UPDATE jobs SET shown = 1 WHERE id = ?", (job_id,))
+
+    async def unshown_jobs(self) -> list[Job]:
+        """Jobs whose last state never reached their message (the bot stopped first)."""
+        marks = ",".join("?" * len(SHOWN_LAST))
+        return await self._fetch_jobs(
+            f"SELECT {JOB_COLUMNS} FROM jobs WHERE shown = 0 AND status IN ({marks}) ORDER BY id", SHOWN_LAST
         )
 
     async def wait_for_input(self, job_id: int, modal_task_id: str, prefill: str) -> Job | None:
         """The API waits for a prompt (Remix, Custom Zoom) on `modal_task_id`; `prefill` starts the modal."""
         return await self._write_job(
-            "UPDATE jobs SET status = ?, modal_task_id = ?, modal_prompt = ?, detail = NULL, updated_at = ?"
-            f" WHERE id = ? RETURNING {JOB_COLUMNS}",
+            "UPDATE jobs SET status = ?, modal_task_id = ?, modal_prompt = ?, detail = NULL, updated_at = ?,"
+            f" shown = 0 WHERE id = ? RETURNING {JOB_COLUMNS}",
             (JobStatus.WAITING_INPUT, modal_task_id, prefill, now(), job_id),
         )
 
@@ -248,7 +263,7 @@ class Store(ReportQueries, PreferenceQueries):
     async def cancel_waiting(self, job_id: int, detail: str) -> Job | None:
         """QUEUED or WAITING_INPUT → CANCELLED; None if the job already left the bot's hands."""
         return await self._write_job(
-            "UPDATE jobs SET status = ?, detail = ?, finished_at = ?, updated_at = ?"
+            "UPDATE jobs SET status = ?, detail = ?, finished_at = ?, updated_at = ?, shown = 0"
             f" WHERE id = ? AND status IN (?, ?) RETURNING {JOB_COLUMNS}",
             (JobStatus.CANCELLED, detail, now(), now(), job_id, *WAITING),
         )

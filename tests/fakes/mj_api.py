@@ -10,6 +10,8 @@ Markers in a prompt trigger the other answers:
 - ``[fail]`` / ``[fail:TEXT]`` the task runs, then ends FAILURE with a failReason
 - ``[hold]`` the task stays IN_PROGRESS until ``release(task_id)``
 - ``[remix]`` every action on the task answers code 21 "Waiting for window confirm" (like Custom Zoom)
+- ``[remix-late]`` the actions Remix asks about (variations, reroll, pan, Custom Zoom; not upscales or
+  Zoom Out) answer code 1, and their task turns MODAL only once it is polled
 
 Faults for the next requests on a route: ``fail_next(route, kind, times)``, see FAULT_KINDS.
 """
@@ -49,6 +51,7 @@ FAULT_KINDS = (
 SUBMITTED = "提交成功"
 DISCORD_IDS = {"discordInstanceId": "273d9093c1c54b6b", "discordChannelId": "273d9093c1c54b6b"}
 MODAL_DESCRIPTION = "Waiting for window confirm"
+REMIXED_ACTIONS = ("VARIATION", "REROLL", "PAN")  # with Custom Zoom: what Remix mode asks a prompt for
 DEFAULT_FAIL_REASON = "Job failed: the prompt was blocked by the moderation filter"
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -83,6 +86,9 @@ class FakeTask:
     fail_reason: str = ""
     held: bool = False
     modal: bool = False
+    modal_after: float = 0.0  # seconds a MODAL task first shows NOT_START (it answered code 1)
+    # A MODAL fetch's finalPrompt when set; else the prompt (a code 21 answer carries the expanded one).
+    window_prompt: str = ""
     released_at: float | None = None
     buttons: list[dict[str, Any]] = field(default_factory=list)
     parent_id: str | None = None
@@ -95,9 +101,9 @@ class FakeTask:
         return max(self.created + self.queue_delay + self.duration, self.released_at or 0.0)
 
     def state(self, now: float) -> tuple[str, int]:
-        if self.modal:
-            return "MODAL", 0
         elapsed = now - self.created
+        if self.modal:
+            return ("NOT_START", 0) if elapsed < self.modal_after else ("MODAL", 0)
         running = elapsed - self.queue_delay
         progress = min(90, int(running / self.duration * 100) // 10 * 10) if self.duration > 0 else 90
         finish = self.finish_time()
@@ -160,6 +166,13 @@ def action_of(custom_id: str) -> str:
     if kind in ("Outpaint", "CustomZoom"):
         return "ZOOM"
     return "OTHER"
+
+
+def expanded_prompt(prompt: str, custom_id: str = "") -> str:
+    """The prompt as MJ shows it in its window (``finalPrompt``): the default model version added, and
+    ``--zoom 2`` for Custom Zoom. It differs from the prompt, so a test sees which one the bot used."""
+    final = prompt if re.search(r"--(?:v|version|niji)\b", prompt) else f"{prompt} --v 6.1"
+    return f"{final} --zoom 2" if custom_id.startswith("MJ::CustomZoom::") else final
 
 
 def make_png(task_id: str, size: tuple[int, int], noise: bool = False) -> bytes:
@@ -388,7 +401,7 @@ class FakeMJ:
         started = status not in ("NOT_START", "MODAL")
         done = status in ("SUCCESS", "FAILURE")
         finish = task.finish_time()
-        final_prompt = task.prompt if status == "MODAL" else f"{task.prompt} --fast"
+        final_prompt = (task.window_prompt or task.prompt) if status == "MODAL" else f"{task.prompt} --fast"
         return {
             "id": task.id,
             "action": task.action,
@@ -463,11 +476,19 @@ class FakeMJ:
             return self._answer(4, "关联任务状态错误", None)
         if not isinstance(custom_id, str) or custom_id not in [b["customId"] for b in parent.buttons]:
             return self._answer(4, "invalid customId", None)
-        task = self._new_task(action_of(custom_id), parent.prompt, parent=parent.id, body=body)
-        if custom_id.startswith("MJ::CustomZoom::") or "[remix]" in parent.prompt:
+        action = action_of(custom_id)
+        task = self._new_task(action, parent.prompt, parent=parent.id, body=body)
+        custom_zoom = custom_id.startswith("MJ::CustomZoom::")
+        if "[remix-late]" in parent.prompt and (custom_zoom or action in REMIXED_ACTIONS):
+            task.modal, task.modal_after = True, self.queue_delay
+            task.window_prompt = expanded_prompt(parent.prompt, custom_id)
+            self._note_finish(task)
+            return self._answer(1, SUBMITTED, task.id)
+        if custom_zoom or "[remix]" in parent.prompt:
             task.modal = True
             self._note_finish(task)
-            return self._answer(21, MODAL_DESCRIPTION, task.id, finalPrompt=parent.prompt, remix=True)
+            final_prompt = expanded_prompt(parent.prompt, custom_id)
+            return self._answer(21, MODAL_DESCRIPTION, task.id, finalPrompt=final_prompt, remix=True)
         return self._answer(1, SUBMITTED, task.id)
 
     async def _modal(self, request: web.Request) -> web.Response:
