@@ -7,19 +7,27 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from bot.models import Mode
-from bot.policy import Policies, Usage, check_submit, day_start
-from bot.storage import Quota, Store
+from bot.policy import Policies, Refusal, Usage, check_submit, cooldown_refusal, day_start, quota_refusal
+from bot.storage import AdmissionLost, CooldownActive, Quota, QuotaExceeded, Store
 
 
 @dataclass(frozen=True, slots=True)
 class Admission:
-    """A submit allowed now: the mode to use, and the quota the job insert must re-check."""
+    """A submit allowed now: the mode to use, and what the job insert must re-check (None: nothing)."""
 
     mode: Mode | None
     quota: Quota | None
+    cooldown: float = 0.0
+
+    def refusal(self, lost: AdmissionLost) -> Refusal:
+        """Why the insert's re-check refused the job (another submit got in first)."""
+        if isinstance(lost, CooldownActive):
+            return cooldown_refusal(self.cooldown, lost.last_submit)
+        assert isinstance(lost, QuotaExceeded) and self.quota is not None and self.quota.limit is not None
+        return quota_refusal(lost.used, self.quota.limit, datetime.now(UTC))
 
 
 async def admit(
@@ -39,10 +47,12 @@ async def admit(
     since = day_start(now)
     usage = Usage(
         today=await store.charged_since(user_id, guild_id, since),
-        last_submit=await store.last_submit(user_id, guild_id),
+        last_submit=await store.last_submit(user_id, guild_id) if policy.cooldown else None,
         role_ids=tuple(role_ids),
     )
     check_submit(policy, channel_id=channel_id, usage=usage, now=now)
     effective = policy.effective_mode(mode, explicit=explicit_mode)
     limit = policy.quota_for(usage.role_ids)
-    return Admission(effective, Quota(limit, since) if limit is not None else None)
+    quiet_after = now - timedelta(seconds=policy.cooldown) if policy.cooldown else None
+    quota = Quota(limit, since, quiet_after) if limit is not None or quiet_after else None
+    return Admission(effective, quota, policy.cooldown)

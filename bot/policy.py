@@ -129,13 +129,17 @@ def check_submit(policy: GuildPolicy, *, channel_id: int | None, usage: Usage, n
     if policy.channel_ids and channel_id is not None and channel_id not in policy.channel_ids:
         channels = " ".join(f"<#{c}>" for c in sorted(policy.channel_ids))
         raise Refusal("refuse.channel", channels=channels)
-    if policy.cooldown and usage.last_submit is not None:
-        ready = usage.last_submit + timedelta(seconds=policy.cooldown)
-        if ready > now:
-            raise Refusal("refuse.cooldown", seconds=round(policy.cooldown), when=_timestamp(ready))
+    last = usage.last_submit
+    if policy.cooldown and last is not None and last + timedelta(seconds=policy.cooldown) > now:
+        raise cooldown_refusal(policy.cooldown, last)
     quota = policy.quota_for(usage.role_ids)
     if quota is not None and usage.today >= quota:
         raise quota_refusal(usage.today, quota, now)
+
+
+def cooldown_refusal(cooldown: float, last_submit: datetime) -> Refusal:
+    ready = last_submit + timedelta(seconds=cooldown)
+    return Refusal("refuse.cooldown", seconds=round(cooldown), when=_timestamp(ready))
 
 
 def quota_refusal(used: int, quota: int, now: datetime) -> Refusal:

@@ -4,19 +4,18 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import discord
 from discord.ext import commands
 
 from bot import render
-from bot.admission import admit
+from bot.admission import Admission, admit
 from bot.i18n import t
 from bot.models import JobStatus, NewJob
-from bot.policy import Refusal, quota_refusal
+from bot.policy import Refusal
 from bot.prompt_params import PromptError, PromptParams, parse_prompt
-from bot.storage import Quota, QuotaExceeded
+from bot.storage import AdmissionLost
 from bot.views import can_edit_rejected, modal_text, prompt_modal, result_view
 from cogs.checks import jump_url, member_role_ids, missing_permissions_message, refuse, tell
 from cogs.imagine import start_imagine
@@ -84,7 +83,7 @@ class Actions(commands.Cog):
             return None
         return job
 
-    async def _admit_click(self, interaction: Interaction, source: Job) -> tuple[NewJob, Quota | None] | None:
+    async def _admit_click(self, interaction: Interaction, source: Job) -> tuple[NewJob, Admission] | None:
         """The job a click on `source`'s button would start, if the guild's rules allow it now."""
         if problem := missing_permissions_message(interaction):
             await interaction.response.send_message(problem, ephemeral=True)
@@ -116,7 +115,7 @@ class Actions(commands.Cog):
             upload_limit=interaction.filesize_limit,
             locale=str(interaction.locale),
             dm=source.dm,
-        ), admission.quota
+        ), admission
 
     # -- MJ's buttons -------------------------------------------------------------------------------
 
@@ -180,12 +179,11 @@ class Actions(commands.Cog):
             modal_prompt=modal_prompt,
             reply_to_message_id=interaction.message.id if interaction.message else None,
         )
-        quota = admitted[1]
+        admission = admitted[1]
         try:
-            claim = await self.bot.engine.claim_button(button.id, new, quota)
-        except QuotaExceeded as err:
-            assert quota is not None
-            await refuse(interaction, quota_refusal(err.used, quota.limit, datetime.now(UTC)))
+            claim = await self.bot.engine.claim_button(button.id, new, admission.quota)
+        except AdmissionLost as lost:
+            await refuse(interaction, admission.refusal(lost))
             return
         if not claim.created:
             job = claim.job

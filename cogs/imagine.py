@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 import discord
@@ -11,10 +10,10 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot import render
-from bot.admission import admit
+from bot.admission import Admission, admit
 from bot.i18n import L, t
 from bot.models import BotType, Defaults, Mode, NewJob
-from bot.policy import Refusal, quota_refusal
+from bot.policy import Refusal
 from bot.prompt_params import (
     ASPECT_CHOICES,
     PromptError,
@@ -22,7 +21,7 @@ from bot.prompt_params import (
     build_prompt,
     version_suggestions,
 )
-from bot.storage import Quota, QuotaExceeded
+from bot.storage import AdmissionLost
 from cogs.checks import member_role_ids, missing_permissions_message, refuse, tell
 
 if TYPE_CHECKING:
@@ -109,13 +108,12 @@ async def start_imagine(
         dm=in_dm,
     )
     if defaults.dm:
-        await _start_in_dm(bot, interaction, new, admission.quota)
+        await _start_in_dm(bot, interaction, new, admission)
         return
     try:
         job = await bot.engine.create_job(new, admission.quota)
-    except QuotaExceeded as err:
-        assert admission.quota is not None
-        await refuse(interaction, quota_refusal(err.used, admission.quota.limit, datetime.now(UTC)))
+    except AdmissionLost as lost:
+        await refuse(interaction, admission.refusal(lost))
         return
     content = render.job_content(job)
     try:
@@ -131,7 +129,7 @@ async def start_imagine(
     bot.engine.enqueue(job)
 
 
-async def _start_in_dm(bot: MJBot, interaction: Interaction, new: NewJob, quota: Quota | None) -> None:
+async def _start_in_dm(bot: MJBot, interaction: Interaction, new: NewJob, admission: Admission) -> None:
     """Results by direct message: the job lives in the user's DM channel; the channel gets a private note.
 
     Its first message is posted before the job is queued, so closed DMs refuse it before anything is paid.
@@ -143,10 +141,9 @@ async def _start_in_dm(bot: MJBot, interaction: Interaction, new: NewJob, quota:
         await tell(interaction, "imagine.dm_closed")
         return
     try:
-        job = await bot.engine.create_job(replace(new, channel_id=dm.id, dm=True), quota)
-    except QuotaExceeded as err:
-        assert quota is not None
-        await refuse(interaction, quota_refusal(err.used, quota.limit, datetime.now(UTC)))
+        job = await bot.engine.create_job(replace(new, channel_id=dm.id, dm=True), admission.quota)
+    except AdmissionLost as lost:
+        await refuse(interaction, admission.refusal(lost))
         return
     content = render.job_content(job)
     try:  # before the submit: closed DMs cost nothing

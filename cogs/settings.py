@@ -189,10 +189,7 @@ class Settings(commands.Cog):
     async def update(self, interaction: Interaction, scope: str, scope_id: int, change: Any) -> None:
         if not await self._allowed(interaction, scope, scope_id):
             return
-        store = self.bot.store
-        await store.set_defaults(
-            _scope(scope), scope_id, change(await store.get_defaults(_scope(scope), scope_id))
-        )
+        await self.bot.store.update_defaults(_scope(scope), scope_id, change)
         embed, view = await self.panel(interaction, scope, scope_id)
         await interaction.response.edit_message(embed=embed, view=view)
 

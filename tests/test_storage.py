@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -12,7 +13,7 @@ import pytest
 
 from bot.models import Defaults, JobStatus, Mode, NewJob
 from bot.policy import GuildPolicy
-from bot.storage import ButtonSpec, ProgressUpdate, Quota, QuotaExceeded, Store
+from bot.storage import ButtonSpec, CooldownActive, ProgressUpdate, Quota, QuotaExceeded, Store
 from bot.storage.migrations import MIGRATIONS
 
 
@@ -108,6 +109,16 @@ async def test_a_quota_is_checked_in_the_same_transaction_as_the_insert(store: S
     assert all(isinstance(r, QuotaExceeded) for r in results if isinstance(r, BaseException))
 
 
+async def test_a_cooldown_is_checked_in_the_same_transaction_as_the_insert(store: Store) -> None:
+    now = datetime.now(UTC)
+    quota = Quota(None, now - timedelta(hours=1), quiet_after=now - timedelta(seconds=60))
+    results = await asyncio.gather(
+        *(store.create_job(new_job(), quota) for _ in range(5)), return_exceptions=True
+    )
+    assert sum(1 for r in results if not isinstance(r, BaseException)) == 1
+    assert all(isinstance(r, CooldownActive) for r in results if isinstance(r, BaseException))
+
+
 async def test_failed_rejected_and_cancelled_jobs_are_refunded(store: Store) -> None:
     since = datetime.now(UTC) - timedelta(hours=1)
     jobs = [await store.create_job(new_job()) for _ in range(4)]
@@ -157,3 +168,16 @@ async def test_guild_stats(store: Store) -> None:
     assert stats.by_user == [(1, 3), (7, 1)]
     assert sum(n for _, n in stats.by_day) == 4
     assert dict(stats.by_mode) == {"FAST": 1, "RELAX": 1, "DEFAULT": 2}
+
+
+async def test_quick_changes_to_defaults_all_count(store: Store) -> None:
+    changes = (
+        lambda d: replace(d, aspect="16:9"),
+        lambda d: replace(d, version="6.1"),
+        lambda d: replace(d, mode=Mode.RELAX),
+        lambda d: replace(d, suffix="--s 250"),
+    )
+    await asyncio.gather(*(store.update_defaults("user", 7, change) for change in changes))
+    assert await store.get_defaults("user", 7) == Defaults(
+        mode=Mode.RELAX, aspect="16:9", version="6.1", suffix="--s 250"
+    )

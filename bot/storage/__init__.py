@@ -3,8 +3,10 @@
 from bot.storage.reports import GuildStats
 from bot.storage.store import (
     OPEN_STATUSES,
+    AdmissionLost,
     ButtonSpec,
     ClaimResult,
+    CooldownActive,
     ProgressUpdate,
     Quota,
     QuotaExceeded,
@@ -13,8 +15,10 @@ from bot.storage.store import (
 
 __all__ = [
     "OPEN_STATUSES",
+    "AdmissionLost",
     "ButtonSpec",
     "ClaimResult",
+    "CooldownActive",
     "GuildStats",
     "ProgressUpdate",
     "Quota",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Literal
 
 from bot.models import BotType, Defaults, Mode
@@ -47,16 +48,26 @@ class PreferenceQueries(StoreBase):
 
     async def set_defaults(self, scope: Scope, scope_id: int, defaults: Defaults) -> None:
         async with self._write_lock:
-            if defaults == Defaults():
-                await self._db.execute(
-                    "DELETE FROM defaults WHERE scope = ? AND scope_id = ?", (scope, scope_id)
-                )
-                return
-            await self._db.execute(
-                "INSERT INTO defaults (scope, scope_id, data) VALUES (?, ?, ?)"
-                " ON CONFLICT(scope, scope_id) DO UPDATE SET data = excluded.data",
-                (scope, scope_id, _defaults_json(defaults)),
-            )
+            await self._write_defaults(scope, scope_id, defaults)
+
+    async def update_defaults(
+        self, scope: Scope, scope_id: int, change: Callable[[Defaults], Defaults]
+    ) -> Defaults:
+        """Read, change and write one scope's defaults in one transaction: two quick changes both count."""
+        async with self._transaction():
+            defaults = change(await self.get_defaults(scope, scope_id))
+            await self._write_defaults(scope, scope_id, defaults)
+        return defaults
+
+    async def _write_defaults(self, scope: Scope, scope_id: int, defaults: Defaults) -> None:
+        if defaults == Defaults():
+            await self._db.execute("DELETE FROM defaults WHERE scope = ? AND scope_id = ?", (scope, scope_id))
+            return
+        await self._db.execute(
+            "INSERT INTO defaults (scope, scope_id, data) VALUES (?, ?, ?)"
+            " ON CONFLICT(scope, scope_id) DO UPDATE SET data = excluded.data",
+            (scope, scope_id, _defaults_json(defaults)),
+        )
 
     async def get_policies(self) -> dict[int, GuildPolicy]:
         async with self._db.execute("SELECT guild_id, data FROM guild_policies") as cursor:

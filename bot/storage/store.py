@@ -6,7 +6,7 @@ import logging
 import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 import aiosqlite
@@ -30,7 +30,11 @@ OPEN_STATUSES = (
 SHOWN_LAST = tuple(s for s in JobStatus if s.is_final or s is JobStatus.WAITING_INPUT)
 
 
-class QuotaExceeded(Exception):
+class AdmissionLost(Exception):
+    """The insert's own re-check refused the job: another submit of the user's got in first."""
+
+
+class QuotaExceeded(AdmissionLost):
     """Creating the job would pass the user's daily quota; `used` jobs were already charged."""
 
     def __init__(self, used: int) -> None:
@@ -38,12 +42,22 @@ class QuotaExceeded(Exception):
         self.used = used
 
 
+class CooldownActive(AdmissionLost):
+    """The user submitted at `last_submit`, inside the guild's cooldown."""
+
+    def __init__(self, last_submit: datetime) -> None:
+        super().__init__(last_submit)
+        self.last_submit = last_submit
+
+
 @dataclass(frozen=True, slots=True)
 class Quota:
-    """At most `limit` charged jobs for the new job's user and guild since `since`."""
+    """What a job insert re-checks in its own transaction, for the new job's user and guild:
+    at most `limit` charged jobs since `since`, and no submit after `quiet_after` (a cooldown)."""
 
-    limit: int
+    limit: int | None
     since: datetime
+    quiet_after: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,6 +127,17 @@ class Store(ReportQueries, PreferenceQueries):
 
     async def _check_quota(self, new: NewJob, quota: Quota | None) -> None:
         if quota is None:
+            return
+        if quota.quiet_after is not None:
+            async with self._db.execute(
+                "SELECT MAX(created_at) FROM jobs WHERE user_id = ? AND guild_id IS ? AND created_at > ?"
+                " AND status != ?",
+                (new.user_id, new.guild_id, quota.quiet_after.timestamp(), JobStatus.CANCELLED),
+            ) as cursor:
+                row = await cursor.fetchone()
+            if row is not None and row[0] is not None:
+                raise CooldownActive(datetime.fromtimestamp(row[0], UTC))
+        if quota.limit is None:
             return
         async with self._db.execute(
             "SELECT COUNT(*) FROM jobs WHERE user_id = ? AND guild_id IS ? AND created_at >= ?"
