@@ -6,6 +6,7 @@ Pure (no I/O). Every refusal is a `PromptError` whose `code` is a message key an
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Literal
@@ -278,33 +279,43 @@ def build_prompt(
     *,
     suffix: str = "",
     defaults: PromptParams | None = None,
+    layers: Sequence[tuple[str, PromptParams]] | None = None,
     max_length: int = MAX_PROMPT_LENGTH,
 ) -> ParsedPrompt:
-    """The prompt to submit: typed prompt, then suffix, then options, then defaults for what is unset.
+    """The prompt to submit: typed prompt, then options, then each layer of saved defaults for what is unset.
 
-    An option that repeats a parameter typed in the prompt is refused. The saved suffix and the defaults
-    yield instead: their parameters apply only where the prompt and the options left them unset.
+    `layers` are (suffix, defaults) pairs, strongest first (the user's, then the channel's); without them,
+    `suffix` and `defaults` are the one layer. An option that repeats a parameter typed in the prompt is
+    refused. Saved layers yield instead: their parameters apply only where everything stronger left them
+    unset, a layer's suffix before its defaults.
     """
     typed = _parse_segment(prompt)
     if not typed.text:
         raise PromptError("prompt.empty")
-    saved = _parse_segment(suffix)
     taken = {_key(name): flag for name, _, flag in typed.params}
     explicit = _option_params(options, set())
     for option, name, _ in explicit:
         if _key(name) in taken:
             raise PromptError("prompt.option_conflict", flag=taken[_key(name)], option=option)
     taken.update((_key(name), option) for option, name, _ in explicit)
-    kept = [(name, value) for name, value, _ in saved.params if _key(name) not in taken]
-    taken.update((_key(name), "") for name, _ in kept)
-    fallback = _option_params(defaults, set(taken)) if defaults else []
-    params = (
-        [(name, value) for name, value, _ in typed.params]
-        + kept
-        + [(name, value) for _, name, value in [*explicit, *fallback]]
-    )
-    mode = typed.mode or saved.mode
-    text = " ".join(part for part in (typed.text, saved.text) if part)
+    kept: list[tuple[str, str | None]] = []  # from the suffixes: written after the typed parameters
+    fallback: list[tuple[str, str | None]] = []  # from the defaults: written last
+    texts, mode = [typed.text], typed.mode
+    for layer_suffix, layer_defaults in (
+        layers if layers is not None else [(suffix, defaults or PromptParams())]
+    ):
+        saved = _parse_segment(layer_suffix)
+        from_suffix = [(name, value) for name, value, _ in saved.params if _key(name) not in taken]
+        taken.update((_key(name), "") for name, _ in from_suffix)
+        from_defaults = [(name, value) for _, name, value in _option_params(layer_defaults, set(taken))]
+        taken.update((_key(name), "") for name, _ in from_defaults)
+        kept += from_suffix
+        fallback += from_defaults
+        texts.append(saved.text)
+        mode = mode or saved.mode
+    params = [(name, value) for name, value, _ in typed.params] + kept
+    params += [(name, value) for _, name, value in explicit] + fallback
+    text = " ".join(part for part in texts if part)
     return _checked(ParsedPrompt(text, tuple(params), mode[0] if mode else None), max_length)
 
 

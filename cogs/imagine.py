@@ -38,11 +38,26 @@ BOT_CHOICES = [
 QUALITY_CHOICES = [app_commands.Choice(name=q, value=q) for q in (".25", ".5", "1", "2", "4")]
 
 
+async def saved_defaults(bot: MJBot, user_id: int, channel_id: int) -> tuple[Defaults, Defaults]:
+    """The user's defaults and the channel's."""
+    return await bot.store.get_defaults("user", user_id), await bot.store.get_defaults("channel", channel_id)
+
+
 async def effective_defaults(bot: MJBot, user_id: int, channel_id: int) -> Defaults:
     """The user's defaults over the channel's."""
-    user = await bot.store.get_defaults("user", user_id)
-    channel = await bot.store.get_defaults("channel", channel_id)
+    user, channel = await saved_defaults(bot, user_id, channel_id)
     return user.over(channel)
+
+
+def prompt_layers(user: Defaults, channel: Defaults) -> list[tuple[str, PromptParams]]:
+    """The saved prompt defaults, the user's before the channel's (a user's suffix replaces the channel's)."""
+    return [
+        (user.suffix or "", PromptParams(aspect=user.aspect, version=user.version)),
+        (
+            "" if user.suffix else channel.suffix or "",
+            PromptParams(aspect=channel.aspect, version=channel.version),
+        ),
+    ]
 
 
 async def start_imagine(
@@ -63,16 +78,12 @@ async def start_imagine(
     assert interaction.channel_id is not None
     guild_id = origin.guild_id if origin else interaction.guild_id
     in_dm = origin is not None and origin.dm
-    defaults = Defaults()
+    user, channel = Defaults(), Defaults()
     if origin is None:
-        defaults = await effective_defaults(bot, interaction.user.id, interaction.channel_id)
+        user, channel = await saved_defaults(bot, interaction.user.id, interaction.channel_id)
+    defaults = user.over(channel)
     try:
-        parsed = build_prompt(
-            prompt,
-            options,
-            suffix=defaults.suffix or "",
-            defaults=PromptParams(aspect=defaults.aspect, version=defaults.version),
-        )
+        parsed = build_prompt(prompt, options, layers=prompt_layers(user, channel))
         if mode is not None and parsed.mode is not None and parsed.mode != mode.value:
             raise PromptError("prompt.mode_twice", flag=f"--{parsed.mode.lower()}", mode=mode.lower())
     except PromptError as err:

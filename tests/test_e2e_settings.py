@@ -3,6 +3,7 @@ how user and channel defaults reach /imagine, and results by direct message."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from bot.app import MJBot
@@ -174,6 +175,14 @@ async def test_options_win_over_user_defaults_which_win_over_channel_defaults(
 
     option_over_user = await submitted_prompt(fake_discord, fake_mj, member, "a ferry", aspect="3:2")
     assert option_over_user == {"prompt": "a ferry --ar 3:2 --v 6"}
+
+    await bot.store.update_defaults(
+        "channel", fake_discord.channel_id, lambda d: replace(d, suffix="--ar 1:1 --s 50")
+    )
+    suffix_under_user = await submitted_prompt(fake_discord, fake_mj, member, "a boat")
+    assert suffix_under_user == {"prompt": "a boat --s 50 --ar 16:9 --v 6"}, (
+        "the channel's suffix yields to the user"
+    )
 
     back = await press(fake_discord, channel_panel, manager, "switch")
     assert back.callbacks[0][0] == UPDATE_MESSAGE

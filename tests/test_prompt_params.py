@@ -527,3 +527,10 @@ def test_version_suggestions(typed: str, expected: list[str]) -> None:
 def test_version_suggestions_for_nothing_typed_are_every_choice() -> None:
     assert version_suggestions("") == list(VERSION_CHOICES)
     assert len(version_suggestions("")) <= 25
+
+
+def test_layers_yield_to_everything_stronger() -> None:
+    user = ("--s 300", PromptParams(aspect="16:9"))
+    channel = ("sunlit --ar 1:1 --s 50 --c 10", PromptParams(aspect="2:3", version="6"))
+    built = build_prompt("a cat --c 5", PromptParams(weird=7), layers=[user, channel])
+    assert built.render() == "a cat sunlit --c 5 --s 300 --weird 7 --ar 16:9 --v 6"
