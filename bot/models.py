@@ -107,6 +107,7 @@ class Job:
     modal_task_id: str | None = None
     modal_prompt: str | None = None
     banned_word: str | None = None
+    retrying_since: datetime | None = None  # the first busy answer of the submit being retried
 
     @property
     def is_action(self) -> bool:

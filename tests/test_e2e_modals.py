@@ -3,6 +3,9 @@ after a refused prompt. Each submits exactly what the user typed, once, and noth
 
 from __future__ import annotations
 
+import asyncio
+from dataclasses import replace
+
 from bot.app import MJBot
 from bot.config import Settings
 from tests.fakes.discord import FakeDiscord, FakeMessage
@@ -107,6 +110,22 @@ async def test_a_busy_api_retries_the_remix_prompt_not_the_click(
     await fake_discord.wait_for(lambda: has_image(variation), timeout=30)
     assert [r.json["prompt"] for r in fake_mj.requests if r.route == MODAL] == ["a white owl [remix]"] * 2
     assert fake_mj.count(ACTION) == actions, "the variation was not clicked again"
+
+
+async def test_a_prompt_typed_long_after_the_click_still_gets_its_retries(
+    settings: Settings, fake_discord: FakeDiscord, fake_mj: FakeMJ
+) -> None:
+    quick = replace(settings, queue_full_retry_for=1.0, queue_full_retry_base=0.2)
+    async with running_bot(quick, fake_discord):
+        user = fake_discord.add_user("slow")
+        variation = await waiting_for_prompt(fake_discord, user, "a slow owl [remix]", "V3")
+        await asyncio.sleep(1.2)  # the user thinks longer than the whole retry budget
+        fake_mj.fail_next(MODAL, "queue_full")
+        click = await fake_discord.click(variation.id, button_id(variation, "Edit prompt"), user_id=user)
+        await fake_discord.wait_for(lambda: click.modal is not None)
+        await fake_discord.submit_modal(click, {"text": "a quick owl [remix]"})
+        await fake_discord.wait_for(lambda: has_image(variation), timeout=30)
+    assert fake_mj.count(MODAL) == 2, "the busy answer was retried, not taken as the end of the budget"
 
 
 async def test_a_task_turning_modal_while_polled_asks_for_its_prompt(

@@ -289,7 +289,7 @@ class Engine:
     async def _retry_later(self, job: Job, why: str, *, error: object = None) -> None:
         lang = job.locale
         self._release(job.id)
-        waited = (datetime.now(UTC) - job.created_at).total_seconds()
+        waited = (datetime.now(UTC) - (job.retrying_since or datetime.now(UTC))).total_seconds()
         if waited >= self._settings.queue_full_retry_for:
             minutes = round(self._settings.queue_full_retry_for / 60)
             await self._finish(job, JobStatus.FAILED, t(lang, f"detail.gave_up_{why}", minutes=minutes))

@@ -208,22 +208,24 @@ class Store(ReportQueries, PreferenceQueries):
         stamp = now()
         return await self._write_job(
             "UPDATE jobs SET status = ?, task_id = ?, queue_position = ?, submitted_at = ?, updated_at = ?,"
-            f" modal_task_id = NULL WHERE id = ? RETURNING {JOB_COLUMNS}",
+            f" modal_task_id = NULL, retrying_since = NULL WHERE id = ? RETURNING {JOB_COLUMNS}",
             (JobStatus.RUNNING, task_id, queue_position, stamp, stamp, job_id),
         )
 
     async def requeue(self, job_id: int, retry_at: datetime, detail: str) -> Job | None:
+        """Back to the queue after a busy answer; the first one of a row starts the retry budget."""
+        stamp = now()
         return await self._write_job(
-            "UPDATE jobs SET status = ?, next_attempt_at = ?, detail = ?, updated_at = ?"
-            f" WHERE id = ? RETURNING {JOB_COLUMNS}",
-            (JobStatus.QUEUED, retry_at.timestamp(), detail, now(), job_id),
+            "UPDATE jobs SET status = ?, next_attempt_at = ?, detail = ?, updated_at = ?,"
+            f" retrying_since = COALESCE(retrying_since, ?) WHERE id = ? RETURNING {JOB_COLUMNS}",
+            (JobStatus.QUEUED, retry_at.timestamp(), detail, stamp, stamp, job_id),
         )
 
     async def retry_uncertain(self, job_id: int) -> Job | None:
         """UNCERTAIN → QUEUED, once: the user chose to submit again."""
         return await self._write_job(
-            "UPDATE jobs SET status = ?, detail = NULL, next_attempt_at = NULL, finished_at = NULL, updated_at = ?"
-            f" WHERE id = ? AND status = ? RETURNING {JOB_COLUMNS}",
+            "UPDATE jobs SET status = ?, detail = NULL, next_attempt_at = NULL, finished_at = NULL, updated_at = ?,"
+            f" retrying_since = NULL WHERE id = ? AND status = ? RETURNING {JOB_COLUMNS}",
             (JobStatus.QUEUED, now(), job_id, JobStatus.UNCERTAIN),
         )
 
@@ -280,7 +282,7 @@ class Store(ReportQueries, PreferenceQueries):
     async def mark_modal_submitting(self, job_id: int, prompt: str) -> Job | None:
         """WAITING_INPUT → SUBMITTING with the user's prompt, once. None if the job no longer waits."""
         return await self._write_job(
-            "UPDATE jobs SET status = ?, modal_prompt = ?, detail = NULL, updated_at = ?"
+            "UPDATE jobs SET status = ?, modal_prompt = ?, detail = NULL, updated_at = ?, retrying_since = NULL"
             f" WHERE id = ? AND status = ? RETURNING {JOB_COLUMNS}",
             (JobStatus.SUBMITTING, prompt, now(), job_id, JobStatus.WAITING_INPUT),
         )
