@@ -10,6 +10,8 @@ from bot.i18n import t
 from bot.policy import Refusal
 
 REQUIRED_PERMISSIONS = ("view_channel", "send_messages", "attach_files", "read_message_history")
+# In a thread (a forum post, say) posting needs its own permission instead.
+THREAD_PERMISSIONS = ("view_channel", "send_messages_in_threads", "attach_files", "read_message_history")
 
 
 def missing_permissions_message(interaction: discord.Interaction[Any]) -> str | None:
@@ -17,11 +19,8 @@ def missing_permissions_message(interaction: discord.Interaction[Any]) -> str | 
     if interaction.guild_id is None:
         return None  # a direct message: the bot can always answer there
     permissions = interaction.app_permissions
-    missing = [
-        t(interaction.locale, f"perm.{name}")
-        for name in REQUIRED_PERMISSIONS
-        if not getattr(permissions, name)
-    ]
+    required = THREAD_PERMISSIONS if isinstance(interaction.channel, discord.Thread) else REQUIRED_PERMISSIONS
+    missing = [t(interaction.locale, f"perm.{name}") for name in required if not getattr(permissions, name)]
     if not missing:
         return None
     return t(interaction.locale, "permissions.missing", permissions=", ".join(missing))

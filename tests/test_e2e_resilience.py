@@ -15,7 +15,7 @@ from bot.app import MJBot
 from bot.config import Settings
 from bot.policy import GuildPolicy
 from tests.fakes.discord import FakeDiscord, FakeMessage
-from tests.fakes.discord.server import ALL_TEXT_PERMISSIONS, ATTACH_FILES
+from tests.fakes.discord.server import ALL_TEXT_PERMISSIONS, ATTACH_FILES, SEND_MESSAGES_IN_THREADS
 from tests.fakes.mj_api import FakeMJ
 from tests.harness import make_settings, running_bot
 from tests.test_e2e_clicks import ephemeral_text
@@ -178,6 +178,25 @@ async def test_missing_permissions_are_named_before_anything_is_paid(
     await fake_discord.wait_for(lambda: bool(interaction.callbacks))
     assert "Attach Files" in ephemeral_text(interaction)
     assert fake_mj.count(SUBMIT) == 0
+
+
+async def test_threads_need_send_messages_in_threads_and_then_work(
+    bot: MJBot, fake_discord: FakeDiscord, fake_mj: FakeMJ
+) -> None:
+    thread = fake_discord.add_thread(fake_discord.channel_id, "a forum post")
+    user = fake_discord.add_user("thea")
+    fake_discord.set_app_permissions(thread, ALL_TEXT_PERMISSIONS)  # Send Messages, but not in threads
+    refused = await fake_discord.invoke("imagine", {"prompt": "a lantern"}, user_id=user, channel_id=thread)
+    await fake_discord.wait_for(lambda: bool(refused.callbacks))
+    assert "Send Messages in Threads" in ephemeral_text(refused)
+    assert fake_mj.count(SUBMIT) == 0
+
+    fake_discord.set_app_permissions(thread, ALL_TEXT_PERMISSIONS | SEND_MESSAGES_IN_THREADS)
+    taken = await fake_discord.invoke("imagine", {"prompt": "a lantern"}, user_id=user, channel_id=thread)
+    await fake_discord.wait_for(lambda: taken.message_id is not None)
+    message = fake_discord.messages[taken.message_id or 0]
+    await fake_discord.wait_for(lambda: has_image(message), timeout=20)
+    assert message.channel_id == thread
 
 
 @pytest.mark.parametrize(

@@ -328,6 +328,7 @@ MESSAGES: dict[str, str] = {
     "action.other": "Action",
     "perm.view_channel": "View Channel",
     "perm.send_messages": "Send Messages",
+    "perm.send_messages_in_threads": "Send Messages in Threads",
     "perm.attach_files": "Attach Files",
     "perm.read_message_history": "Read Message History",
     "detail.wrong_key": "The MJ API key is wrong (HTTP 401). The bot's operator must fix this.",

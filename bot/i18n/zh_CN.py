@@ -328,6 +328,7 @@ MESSAGES: dict[str, str] = {
     "action.other": "操作",
     "perm.view_channel": "查看频道",
     "perm.send_messages": "发送消息",
+    "perm.send_messages_in_threads": "在子区中发送消息",
     "perm.attach_files": "附加文件",
     "perm.read_message_history": "阅读消息历史记录",
     "detail.wrong_key": "MJ API 密钥错误（HTTP 401），需要机器人运营者修复。",

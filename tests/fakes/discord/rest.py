@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 API = "/api/v10"
 VIEW_CHANNEL, SEND_MESSAGES, ATTACH_FILES, READ_HISTORY = 1 << 10, 1 << 11, 1 << 15, 1 << 16
+SEND_MESSAGES_IN_THREADS = 1 << 38
 NO_AUTH = ("/interactions/", "/webhooks/")
 BODY = web.RequestKey("body", object)
 FILES = web.RequestKey("files", list)
@@ -279,7 +280,8 @@ class RestRoutes:
         if self.channels[channel_id].get("recipient") in self.closed_dms:
             return _error(403, 50007, "Cannot send messages to this user")
         body = request[BODY] if isinstance(request[BODY], dict) else {}
-        need = VIEW_CHANNEL | SEND_MESSAGES | (ATTACH_FILES if request[FILES] else 0)
+        send = SEND_MESSAGES_IN_THREADS if self.channels[channel_id].get("type") == 11 else SEND_MESSAGES
+        need = VIEW_CHANNEL | send | (ATTACH_FILES if request[FILES] else 0)
         need |= READ_HISTORY if body.get("message_reference") else 0
         if (refused := self._missing_permission(channel_id, need)) is not None:
             return refused

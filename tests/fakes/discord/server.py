@@ -22,6 +22,7 @@ from tests.fakes.discord.rules import Bucket, OpenAPIValidator
 
 log = logging.getLogger(__name__)
 
+SEND_MESSAGES_IN_THREADS = 1 << 38
 ALL_TEXT_PERMISSIONS = (1 << 10) | (1 << 11) | (1 << 14) | (1 << 15) | (1 << 16) | (1 << 6) | (1 << 13)
 VIEW_CHANNEL, SEND_MESSAGES, EMBED_LINKS, ATTACH_FILES, READ_HISTORY = (
     1 << 10,
@@ -134,6 +135,17 @@ class FakeDiscord(RestRoutes):
         guild_id = self.new_id()
         self.other_guild_ids.append(guild_id)
         return guild_id
+
+    def add_thread(self, parent_id: int, name: str = "thread") -> int:
+        """A public thread (a forum post, say) under `parent_id`; posting in it needs Send Messages in Threads."""
+        thread_id = self.new_id()
+        self.channels[thread_id] = {"id": str(thread_id), "type": 11, "name": name, "guild_id": str(self.guild_id),
+                                    "parent_id": str(parent_id), "owner_id": str(self.new_id()), "last_message_id": None,
+                                    "rate_limit_per_user": 0, "message_count": 0, "member_count": 1, "flags": 0,
+                                    "thread_metadata": {"archived": False, "auto_archive_duration": 1440, "locked": False,
+                                                        "archive_timestamp": "2026-01-01T00:00:00+00:00"}}  # fmt: skip
+        self.permissions[thread_id] = ALL_TEXT_PERMISSIONS | SEND_MESSAGES_IN_THREADS
+        return thread_id
 
     def add_channel(self, name: str = "channel") -> int:
         channel_id = self.new_id()
