@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from bot.app import MJBot
+from bot.models import Defaults
 from tests.fakes.discord import FakeDiscord, FakeInteraction
+from tests.fakes.discord.server import ALL_TEXT_PERMISSIONS
 from tests.fakes.mj_api import FakeMJ
 from tests.test_e2e_admin import add_admin, admin, answered
 from tests.test_e2e_clicks import ephemeral_text
@@ -26,6 +28,10 @@ async def test_no_refusal_reaches_the_api(bot: MJBot, fake_discord: FakeDiscord,
     owner = add_admin(fake_discord)
     other = fake_discord.add_user("other")
     elsewhere = fake_discord.add_channel("elsewhere")
+    thread = fake_discord.add_thread(fake_discord.channel_id)
+    fake_discord.set_app_permissions(thread, ALL_TEXT_PERMISSIONS)  # no Send Messages in Threads
+    closed = fake_discord.add_user("closed")
+    fake_discord.closed_dms.add(closed)
     for subcommand, options in (
         ("quota", {"per_day": 1}),
         ("cooldown", {"seconds": 3600}),
@@ -51,6 +57,9 @@ async def test_no_refusal_reaches_the_api(bot: MJBot, fake_discord: FakeDiscord,
         await fake_discord.invoke("imagine", {"prompt": "a dog"}, user_id=owner),  # cooldown (then quota)
         await fake_discord.click(grid.id, grid.custom_ids()[0], user_id=other),  # not the owner
         await fake_discord.click(grid.id, grid.custom_ids()[0], user_id=owner),  # cooldown on a click
+        await fake_discord.invoke(
+            "imagine", {"prompt": "a dog"}, user_id=other, channel_id=thread
+        ),  # permission
     ]
     for attempt in attempts:
         await answered(fake_discord, attempt)
@@ -60,6 +69,13 @@ async def test_no_refusal_reaches_the_api(bot: MJBot, fake_discord: FakeDiscord,
     )
     reasons = [ephemeral_text(a) for a in attempts]  # each one private, with its reason
     assert "Try again <t:" in reasons[11] and "Your quota resets <t:" in reasons[-1]
+    assert "Send Messages in Threads" in reasons[14]
+
+    await bot.store.set_defaults("user", closed, Defaults(dm=True))
+    dm_refused = await fake_discord.invoke("imagine", {"prompt": "a dog"}, user_id=closed)
+    await fake_discord.wait_for(lambda: bool(dm_refused.followups))
+    assert "can't send you direct messages" in fake_discord.messages[dm_refused.followups[0]].content
+    attempts.append(dm_refused)
 
     requests = len(fake_mj.requests) - before
     print(f"\nFIGURES refused_submits={len(attempts)} mj_api_requests_for_them={requests}")
