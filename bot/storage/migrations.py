@@ -61,11 +61,13 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE TABLE guild_policies (guild_id INTEGER PRIMARY KEY, data TEXT NOT NULL);
     """,
-    # 3: whether a job's final state reached its message, so a restart shows what a stop cut off;
-    # since when a submit has been retried (a busy API), so the retry budget counts from there.
+    # 3: whether a job's final state reached its message, so a restart shows what a stop cut off.
     """
     ALTER TABLE jobs ADD COLUMN shown INTEGER NOT NULL DEFAULT 1;
-    ALTER TABLE jobs ADD COLUMN retrying_since REAL;
     CREATE INDEX jobs_unshown ON jobs(id) WHERE shown = 0;
+    """,
+    # 4: since when a submit has been retried (a busy API), so the retry budget counts from there.
+    """
+    ALTER TABLE jobs ADD COLUMN retrying_since REAL;
     """,
 )
