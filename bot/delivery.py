@@ -266,7 +266,7 @@ class Writer:
             detail = t(job.locale, "detail.undelivered", job=job.id)
             await self._store.set_status(job.id, JobStatus.DONE, detail=detail, shown=True)
         else:
-            await self._store.mark_shown(job.id)  # nowhere to show it: a restart need not try again
+            await self._store.mark_shown(job.id, job.status)  # nowhere to show it: a restart need not try
 
     # -- one write ----------------------------------------------------------------------------------
 
@@ -282,7 +282,7 @@ class Writer:
             return
         await self._send(job, content=content, view=job_view(job, []), files=None, final=write.final)
         if write.final:
-            await self._store.mark_shown(job.id)
+            await self._store.mark_shown(job.id, job.status)
             self._forget(job.id)
 
     async def _deliver_image(self, job: Job, task: Task) -> None:

@@ -58,12 +58,22 @@ class PromptParams:
 
 
 @dataclass(frozen=True, slots=True)
+class Layer:
+    """One scope's saved defaults for a prompt (the user's, a channel's): a suffix, parameters, a mode."""
+
+    suffix: str = ""
+    params: PromptParams = PromptParams()
+    mode: str | None = None  # "FAST", "RELAX", "TURBO"
+
+
+@dataclass(frozen=True, slots=True)
 class ParsedPrompt:
     """A validated prompt: its text, its parameters (canonical names, in order) and its mode."""
 
     text: str
     params: tuple[tuple[str, str | None], ...]
     mode: str | None  # "FAST", "RELAX", "TURBO" or None
+    mode_typed: bool = False  # the mode is a flag in the typed prompt, not a saved default
 
     def render(self) -> str:
         """The prompt as submitted: text, then ` --flag value` for each parameter."""
@@ -279,14 +289,14 @@ def build_prompt(
     *,
     suffix: str = "",
     defaults: PromptParams | None = None,
-    layers: Sequence[tuple[str, PromptParams]] | None = None,
+    layers: Sequence[Layer] | None = None,
     max_length: int = MAX_PROMPT_LENGTH,
 ) -> ParsedPrompt:
     """The prompt to submit: typed prompt, then options, then each layer of saved defaults for what is unset.
 
-    `layers` are (suffix, defaults) pairs, strongest first (the user's, then the channel's); without them,
-    `suffix` and `defaults` are the one layer. An option that repeats a parameter typed in the prompt is
-    refused. Saved layers yield instead: their parameters apply only where everything stronger left them
+    `layers` are saved defaults, strongest first (the user's, then the channel's); without them, `suffix`
+    and `defaults` are the one layer. An option that repeats a parameter typed in the prompt is refused.
+    Saved layers yield instead: their parameters and mode apply only where everything stronger left them
     unset, a layer's suffix before its defaults.
     """
     typed = _parse_segment(prompt)
@@ -300,23 +310,22 @@ def build_prompt(
     taken.update((_key(name), option) for option, name, _ in explicit)
     kept: list[tuple[str, str | None]] = []  # from the suffixes: written after the typed parameters
     fallback: list[tuple[str, str | None]] = []  # from the defaults: written last
-    texts, mode = [typed.text], typed.mode
-    for layer_suffix, layer_defaults in (
-        layers if layers is not None else [(suffix, defaults or PromptParams())]
-    ):
-        saved = _parse_segment(layer_suffix)
+    texts = [typed.text]
+    mode = typed.mode[0] if typed.mode else None
+    for layer in layers if layers is not None else [Layer(suffix, defaults or PromptParams())]:
+        saved = _parse_segment(layer.suffix)
         from_suffix = [(name, value) for name, value, _ in saved.params if _key(name) not in taken]
         taken.update((_key(name), "") for name, _ in from_suffix)
-        from_defaults = [(name, value) for _, name, value in _option_params(layer_defaults, set(taken))]
+        from_defaults = [(name, value) for _, name, value in _option_params(layer.params, set(taken))]
         taken.update((_key(name), "") for name, _ in from_defaults)
         kept += from_suffix
         fallback += from_defaults
         texts.append(saved.text)
-        mode = mode or saved.mode
+        mode = mode or (saved.mode[0] if saved.mode else None) or layer.mode
     params = [(name, value) for name, value, _ in typed.params] + kept
     params += [(name, value) for _, name, value in explicit] + fallback
     text = " ".join(part for part in texts if part)
-    return _checked(ParsedPrompt(text, tuple(params), mode[0] if mode else None), max_length)
+    return _checked(ParsedPrompt(text, tuple(params), mode, mode_typed=typed.mode is not None), max_length)
 
 
 def version_suggestions(current: str) -> list[str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import discord
@@ -9,6 +10,7 @@ import discord
 from bot.i18n import t
 from bot.policy import Refusal
 
+MEMBER_FETCH_TIMEOUT = 1.5  # seconds
 REQUIRED_PERMISSIONS = ("view_channel", "send_messages", "attach_files", "read_message_history")
 # In a thread (a forum post, say) posting needs its own permission instead.
 THREAD_PERMISSIONS = ("view_channel", "send_messages_in_threads", "attach_files", "read_message_history")
@@ -39,10 +41,13 @@ async def member_role_ids(interaction: discord.Interaction[Any], guild_id: int |
     guild = interaction.client.get_guild(guild_id) if guild_id is not None else None
     if guild is None:
         return []
+    member = guild.get_member(user.id)
     try:
-        member = await guild.fetch_member(user.id)
-    except discord.HTTPException:
-        return []  # no longer a member: the guild's plain rules apply
+        if member is None:
+            async with asyncio.timeout(MEMBER_FETCH_TIMEOUT):  # the interaction must be answered within 3 s
+                member = await guild.fetch_member(user.id)
+    except (discord.HTTPException, TimeoutError):
+        return []  # no longer a member, or Discord is slow: the guild's plain rules apply
     return [role.id for role in member.roles]
 
 

@@ -16,6 +16,7 @@ from bot.models import BotType, Defaults, Mode, NewJob
 from bot.policy import Refusal
 from bot.prompt_params import (
     ASPECT_CHOICES,
+    Layer,
     PromptError,
     PromptParams,
     build_prompt,
@@ -49,13 +50,14 @@ async def effective_defaults(bot: MJBot, user_id: int, channel_id: int) -> Defau
     return user.over(channel)
 
 
-def prompt_layers(user: Defaults, channel: Defaults) -> list[tuple[str, PromptParams]]:
+def prompt_layers(user: Defaults, channel: Defaults) -> list[Layer]:
     """The saved prompt defaults, the user's before the channel's (a user's suffix replaces the channel's)."""
     return [
-        (user.suffix or "", PromptParams(aspect=user.aspect, version=user.version)),
-        (
+        Layer(user.suffix or "", PromptParams(aspect=user.aspect, version=user.version), user.mode),
+        Layer(
             "" if user.suffix else channel.suffix or "",
             PromptParams(aspect=channel.aspect, version=channel.version),
+            channel.mode,
         ),
     ]
 
@@ -77,22 +79,25 @@ async def start_imagine(
     """
     assert interaction.channel_id is not None
     guild_id = origin.guild_id if origin else interaction.guild_id
-    in_dm = origin is not None and origin.dm
+    in_dm = origin is not None and (
+        origin.dm or interaction.guild_id is None
+    )  # a result that fell back to DM too
     user, channel = Defaults(), Defaults()
     if origin is None:
         user, channel = await saved_defaults(bot, interaction.user.id, interaction.channel_id)
     defaults = user.over(channel)
     try:
         parsed = build_prompt(prompt, options, layers=prompt_layers(user, channel))
-        if mode is not None and parsed.mode is not None and parsed.mode != mode.value:
-            raise PromptError("prompt.mode_twice", flag=f"--{parsed.mode.lower()}", mode=mode.lower())
+        typed_mode = parsed.mode if parsed.mode_typed else None
+        if mode is not None and typed_mode is not None and typed_mode != mode.value:
+            raise PromptError("prompt.mode_twice", flag=f"--{typed_mode.lower()}", mode=mode.lower())
     except PromptError as err:
         await tell(interaction, err.code, **err.args)
         return
     if problem := missing_permissions_message(interaction):
         await interaction.response.send_message(problem, ephemeral=True)
         return
-    wanted = mode or (Mode(parsed.mode) if parsed.mode else None)
+    wanted = mode or (Mode(parsed.mode) if parsed.mode else None)  # typed, else the saved defaults
     try:
         admission = await admit(
             bot.store,
@@ -101,8 +106,8 @@ async def start_imagine(
             guild_id=guild_id,
             channel_id=None if in_dm else interaction.channel_id,
             role_ids=await member_role_ids(interaction, guild_id),
-            mode=wanted or defaults.mode,
-            explicit_mode=wanted is not None,
+            mode=wanted,
+            explicit_mode=mode is not None or parsed.mode_typed,
         )
     except Refusal as refusal:
         await refuse(interaction, refusal)

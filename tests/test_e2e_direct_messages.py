@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from bot.app import MJBot
-from bot.models import Defaults, JobStatus
+from bot.config import Settings
+from bot.models import Defaults, JobStatus, NewJob
 from bot.policy import GuildPolicy
+from bot.storage import Store
 from tests.fakes.discord import FakeDiscord, FakeMessage
 from tests.fakes.mj_api import FakeMJ
+from tests.harness import running_bot
 from tests.test_e2e_clicks import ephemeral_text
 from tests.test_e2e_imagine import has_image
 from tests.test_e2e_modals import button_id
@@ -114,3 +119,19 @@ async def test_clicks_in_a_dm_use_the_members_roles(
     await fake_discord.wait_for(
         lambda: sum(has_image(m) for m in dm_messages(fake_discord, user)) == 2, timeout=20
     )
+
+
+async def test_a_dm_job_cut_off_before_its_dm_was_tried_is_refunded_not_submitted(
+    settings: Settings, fake_discord: FakeDiscord, fake_mj: FakeMJ
+) -> None:
+    user = fake_discord.add_user("cut")
+    store = await Store.open(Path(settings.database_path))  # what a kill left behind: rows, no messages
+    where = {"user_id": user, "guild_id": fake_discord.guild_id, "channel_id": fake_discord.channel_id}
+    unchecked = await store.create_job(NewJob(prompt="a lost letter", dm=True, **where))  # type: ignore[arg-type]
+    await store.create_job(NewJob(prompt="a kept letter", **where))  # type: ignore[arg-type]
+    await store.close()
+    async with running_bot(settings, fake_discord) as bot:
+        await fake_discord.wait_for(lambda: fake_mj.count(IMAGINE) == 1, timeout=20)
+        job = await bot.store.get_job(unchecked.id)
+        assert job is not None and job.status is JobStatus.CANCELLED
+    assert [r.json["prompt"] for r in fake_mj.requests if r.route == IMAGINE] == ["a kept letter"]

@@ -72,6 +72,22 @@ async def test_custom_zoom_opens_a_modal_and_submits_its_prompt(
     assert fake_mj.count(ACTION) == 2
 
 
+async def test_a_busy_api_retries_the_custom_zoom_prompt_not_the_click(
+    bot: MJBot, fake_discord: FakeDiscord, fake_mj: FakeMJ
+) -> None:
+    user = fake_discord.add_user("zed")
+    upscale = await upscaled(fake_discord, user, "a narrow bridge")
+    fake_mj.fail_next(MODAL, "queue_full")
+    click = await fake_discord.click(upscale.id, button_id(upscale, "Custom Zoom"), user_id=user)
+    await fake_discord.wait_for(lambda: click.modal is not None)
+    await fake_discord.submit_modal(click, {"text": "a narrow bridge --zoom 1.5"})
+    await fake_discord.wait_for(
+        lambda: any(has_image(m) for m in replies_to(fake_discord, upscale)), timeout=30
+    )
+    assert fake_mj.count(MODAL) == 2
+    assert fake_mj.count(ACTION) == 2, "the U1 click and one Custom Zoom click: the retry reused its window"
+
+
 async def test_remix_waits_for_the_prompt_then_continues(
     bot: MJBot, fake_discord: FakeDiscord, fake_mj: FakeMJ
 ) -> None:

@@ -8,6 +8,7 @@ from typing import Any
 
 from bot.app import MJBot
 from bot.models import Defaults, Mode
+from bot.policy import GuildPolicy
 from tests.fakes.discord import FakeDiscord, FakeInteraction, FakeMessage
 from tests.fakes.discord.server import ALL_TEXT_PERMISSIONS
 from tests.fakes.mj_api import FakeMJ
@@ -278,3 +279,14 @@ async def test_the_results_button_cycles_through_not_set_dm_and_channel(
         await press(fake_discord, panel, user, "dm")
         seen.append(fields(panel)["Results"])
     assert seen == ["not set", "by direct message", "in the channel", "not set"]
+
+
+async def test_a_channel_suffix_mode_yields_to_the_users_default_mode(
+    bot: MJBot, fake_discord: FakeDiscord, fake_mj: FakeMJ
+) -> None:
+    user = fake_discord.add_user("moe")
+    await bot.store.set_defaults("channel", fake_discord.channel_id, Defaults(suffix="--relax"))
+    await bot.store.set_defaults("user", user, Defaults(mode=Mode.FAST))
+    await bot.policies.set(fake_discord.guild_id, GuildPolicy(allowed_modes=frozenset({Mode.FAST})))
+    body = await submitted_prompt(fake_discord, fake_mj, user, "a kettle")
+    assert body == {"prompt": "a kettle", "accountFilter": {"modes": ["FAST"]}}, "not the suffix's relax"

@@ -10,6 +10,7 @@ from bot.prompt_params import (
     ASPECT_CHOICES,
     MAX_PROMPT_LENGTH,
     VERSION_CHOICES,
+    Layer,
     ParsedPrompt,
     PromptError,
     PromptParams,
@@ -530,7 +531,12 @@ def test_version_suggestions_for_nothing_typed_are_every_choice() -> None:
 
 
 def test_layers_yield_to_everything_stronger() -> None:
-    user = ("--s 300", PromptParams(aspect="16:9"))
-    channel = ("sunlit --ar 1:1 --s 50 --c 10", PromptParams(aspect="2:3", version="6"))
+    user = Layer("--s 300", PromptParams(aspect="16:9"), mode="FAST")
+    channel = Layer("sunlit --ar 1:1 --s 50 --c 10 --relax", PromptParams(aspect="2:3", version="6"))
     built = build_prompt("a cat --c 5", PromptParams(weird=7), layers=[user, channel])
     assert built.render() == "a cat sunlit --c 5 --s 300 --weird 7 --ar 16:9 --v 6"
+    assert (built.mode, built.mode_typed) == ("FAST", False), "the user's mode beats the channel suffix's"
+    typed = build_prompt("a cat --turbo", PromptParams(), layers=[user, channel])
+    assert (typed.mode, typed.mode_typed) == ("TURBO", True)
+    from_suffix = build_prompt("a cat", PromptParams(), layers=[Layer(), channel])
+    assert (from_suffix.mode, from_suffix.mode_typed) == ("RELAX", False)

@@ -137,6 +137,7 @@ MESSAGES: dict[str, str] = {
     "detail.cancelled": "Cancelled by its owner.",
     "detail.undelivered": "The result could not be posted here or by DM. Use /show job:{job} where you can see it.",
     "detail.dm_closed": "Direct messages are closed: nothing was submitted.",
+    "detail.dm_unchecked": "The bot restarted before it could reach your direct messages. Nothing was submitted.",
     "detail.modal_refused": "The API refused the edited prompt: {description}",
     # -- buttons -----------------------------------------------------------------------------------
     "button.check_again": "Check again",

@@ -137,6 +137,7 @@ MESSAGES: dict[str, str] = {
     "detail.cancelled": "已被发起人取消。",
     "detail.undelivered": "结果无法在此处或通过私信发布。请在你能看到的地方使用 /show job:{job}。",
     "detail.dm_closed": "私信已关闭：未提交任何内容。",
+    "detail.dm_unchecked": "机器人在联系你的私信之前重启了。未提交任何内容。",
     "detail.modal_refused": "API 拒绝了修改后的提示词：{description}",
     # -- buttons -----------------------------------------------------------------------------------
     "button.check_again": "重新查询",

@@ -84,6 +84,11 @@ class Engine:
 
     async def _resume(self, job: Job) -> None:
         match job.status:
+            case JobStatus.QUEUED if job.dm and job.message_id is None:
+                # Stopped before its DM was tried: closed DMs must not cost a job, so it is dropped (refunded).
+                await self._store.set_status(
+                    job.id, JobStatus.CANCELLED, detail=t(job.locale, "detail.dm_unchecked"), shown=True
+                )
             case JobStatus.QUEUED:
                 self.enqueue(job)
             case JobStatus.SUBMITTING:
@@ -145,6 +150,7 @@ class Engine:
         cancelled = await self._store.cancel_waiting(job_id, t(job.locale, "detail.cancelled"))
         if cancelled is not None:
             self.queue.discard(job_id)
+            self._prompt_sent.pop(job_id, None)
             self._writer.finish(cancelled)
         return cancelled
 
@@ -245,7 +251,9 @@ class Engine:
             assert job.parent_task_id is not None
             result = await self._mj.submit_action(job.parent_task_id, job.custom_id)
             if result.needs_modal and result.task_id and job.modal_prompt is not None:
-                # Custom Zoom: the user gave the prompt before the click was submitted.
+                # Custom Zoom: the user gave the prompt before the click was submitted. A retry answers
+                # this same window instead of clicking (and paying) again.
+                await self._store.set_modal_task(job.id, result.task_id)
                 self._prompt_sent[job.id] = result.task_id
                 return await self._mj.submit_modal(result.task_id, job.modal_prompt)
             return result
@@ -367,8 +375,7 @@ class Engine:
             elif task.status is TaskStatus.MODAL:
                 if job.modal_prompt is not None and self._prompt_sent.get(job_id) != task.id:
                     # Custom Zoom whose action answered code 1: send the typed prompt, don't ask again.
-                    self._jobs.pop(job_id, None)
-                    self._release(job_id)
+                    self._jobs.pop(job_id, None)  # it keeps its slot: the prompt goes out at once
                     typed.append((job, job.modal_prompt))
                 else:
                     prefill = job.modal_prompt or task.final_prompt or task.prompt or None
@@ -396,6 +403,7 @@ class Engine:
         assert job.task_id is not None
         await self._store.wait_for_input(job.id, job.task_id, prompt)
         if await self.submit_prompt(job.id, prompt) is None:
+            self._release(job.id)
             log.info("Job %s stopped waiting before its typed prompt was sent", job.id)
 
     async def _on_missing(self, job_id: int) -> None:

@@ -260,9 +260,10 @@ class Store(ReportQueries, PreferenceQueries):
             (status, detail, task_action, banned_word, finished, stamp, int(shown), job_id),
         )
 
-    async def mark_shown(self, job_id: int) -> None:
+    async def mark_shown(self, job_id: int, status: JobStatus) -> None:
+        """The job's message shows `status`; a newer state written meanwhile stays to be shown."""
         async with self._write_lock:
-            await self._db.execute("UPDATE jobs SET shown = 1 WHERE id = ?", (job_id,))
+            await self._db.execute("UPDATE jobs SET shown = 1 WHERE id = ? AND status = ?", (job_id, status))
 
     async def unshown_jobs(self) -> list[Job]:
         """Jobs whose last state never reached their message (the bot stopped first)."""
@@ -278,6 +279,10 @@ class Store(ReportQueries, PreferenceQueries):
             f" shown = 0 WHERE id = ? RETURNING {JOB_COLUMNS}",
             (JobStatus.WAITING_INPUT, modal_task_id, prefill, now(), job_id),
         )
+
+    async def set_modal_task(self, job_id: int, modal_task_id: str) -> None:
+        async with self._write_lock:
+            await self._db.execute("UPDATE jobs SET modal_task_id = ? WHERE id = ?", (modal_task_id, job_id))
 
     async def mark_modal_submitting(self, job_id: int, prompt: str) -> Job | None:
         """WAITING_INPUT → SUBMITTING with the user's prompt, once. None if the job no longer waits."""
