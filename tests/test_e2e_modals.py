@@ -8,7 +8,7 @@ from dataclasses import replace
 
 from bot.app import MJBot
 from bot.config import Settings
-from tests.fakes.discord import FakeDiscord, FakeMessage
+from tests.fakes.discord import FakeDiscord, FakeInteraction, FakeMessage
 from tests.fakes.mj_api import FakeMJ
 from tests.harness import running_bot
 from tests.test_e2e_clicks import ephemeral_text
@@ -27,6 +27,18 @@ def modal_value(interaction: object) -> str:
     modal = interaction.modal  # type: ignore[attr-defined]
     assert modal is not None, "the click was not answered with a modal"
     return str(modal["components"][0]["components"][0].get("value", ""))
+
+
+async def open_window(fake_discord: FakeDiscord, message: FakeMessage, user: int) -> FakeInteraction:
+    """Click the message's Edit prompt button and answer the modal it opens."""
+    click = await fake_discord.click(message.id, button_id(message, "Edit prompt"), user_id=user)
+    await fake_discord.wait_for(lambda: click.modal is not None)
+    return click
+
+
+async def send_prompt(fake_discord: FakeDiscord, message: FakeMessage, user: int, text: str) -> None:
+    """Open the message's prompt window and submit `text`, as the user would."""
+    await fake_discord.submit_modal(await open_window(fake_discord, message, user), {"text": text})
 
 
 async def upscaled(fake_discord: FakeDiscord, user: int, prompt: str) -> FakeMessage:
@@ -100,8 +112,7 @@ async def test_remix_waits_for_the_prompt_then_continues(
     await fake_discord.wait_for(lambda: bool(refused.callbacks))
     assert f"Only <@{user}>" in ephemeral_text(refused)
 
-    click = await fake_discord.click(variation.id, button_id(variation, "Edit prompt"), user_id=user)
-    await fake_discord.wait_for(lambda: click.modal is not None)
+    click = await open_window(fake_discord, variation, user)
     assert modal_value(click) == "a red fox [remix] --v 6.1", "prefilled with the task's finalPrompt"
     await fake_discord.submit_modal(click, {"text": "a blue fox [remix]"})
     await fake_discord.wait_for(lambda: has_image(variation), timeout=20)
@@ -120,9 +131,7 @@ async def test_a_busy_api_retries_the_remix_prompt_not_the_click(
     variation = await waiting_for_prompt(fake_discord, user, "a grey owl [remix]", "V2")
     actions = fake_mj.count(ACTION)
     fake_mj.fail_next(MODAL, "queue_full")
-    click = await fake_discord.click(variation.id, button_id(variation, "Edit prompt"), user_id=user)
-    await fake_discord.wait_for(lambda: click.modal is not None)
-    await fake_discord.submit_modal(click, {"text": "a white owl [remix]"})
+    await send_prompt(fake_discord, variation, user, "a white owl [remix]")
     await fake_discord.wait_for(lambda: has_image(variation), timeout=30)
     assert [r.json["prompt"] for r in fake_mj.requests if r.route == MODAL] == ["a white owl [remix]"] * 2
     assert fake_mj.count(ACTION) == actions, "the variation was not clicked again"
@@ -137,9 +146,7 @@ async def test_a_prompt_typed_long_after_the_click_still_gets_its_retries(
         variation = await waiting_for_prompt(fake_discord, user, "a slow owl [remix]", "V3")
         await asyncio.sleep(1.2)  # the user thinks longer than the whole retry budget
         fake_mj.fail_next(MODAL, "queue_full")
-        click = await fake_discord.click(variation.id, button_id(variation, "Edit prompt"), user_id=user)
-        await fake_discord.wait_for(lambda: click.modal is not None)
-        await fake_discord.submit_modal(click, {"text": "a quick owl [remix]"})
+        await send_prompt(fake_discord, variation, user, "a quick owl [remix]")
         await fake_discord.wait_for(lambda: has_image(variation), timeout=30)
     assert fake_mj.count(MODAL) == 2, "the busy answer was retried, not taken as the end of the budget"
 
@@ -153,8 +160,7 @@ async def test_a_task_turning_modal_while_polled_asks_for_its_prompt(
     assert "waits for your prompt" in variation.content
     assert fake_mj.count(MODAL) == 0, "the action answered code 1: nothing to confirm until the user types"
 
-    click = await fake_discord.click(variation.id, button_id(variation, "Edit prompt"), user_id=user)
-    await fake_discord.wait_for(lambda: click.modal is not None)
+    click = await open_window(fake_discord, variation, user)
     assert modal_value(click) == "a red kite [remix-late] --v 6.1", "the polled finalPrompt, not the prompt"
     await fake_discord.submit_modal(click, {"text": "a green kite --ar 3:2"})
     await fake_discord.wait_for(lambda: has_image(variation), timeout=20)
@@ -169,9 +175,7 @@ async def test_custom_zoom_prefills_the_prompt_the_image_was_made_with(
 ) -> None:
     user = fake_discord.add_user("zed")
     variation = await waiting_for_prompt(fake_discord, user, "a stone bridge [remix-late]", "V2")
-    click = await fake_discord.click(variation.id, button_id(variation, "Edit prompt"), user_id=user)
-    await fake_discord.wait_for(lambda: click.modal is not None)
-    await fake_discord.submit_modal(click, {"text": "a stone bridge at dawn --ar 16:9"})
+    await send_prompt(fake_discord, variation, user, "a stone bridge at dawn --ar 16:9")
     await fake_discord.wait_for(lambda: has_image(variation), timeout=20)
 
     await fake_discord.click(variation.id, button_id(variation, "U1"), user_id=user)
@@ -217,9 +221,9 @@ async def test_a_modal_prompt_mj_would_refuse_submits_nothing(
         ("an owl --zoom 1.5", "`--zoom` is not a Midjourney parameter this bot knows."),
     ]:
         requests = len(fake_mj.requests)
-        click = await fake_discord.click(variation.id, button_id(variation, "Edit prompt"), user_id=user)
-        await fake_discord.wait_for(lambda: click.modal is not None)  # noqa: B023 - awaited at once
-        refused = await fake_discord.submit_modal(click, {"text": typed})
+        refused = await fake_discord.submit_modal(
+            await open_window(fake_discord, variation, user), {"text": typed}
+        )
         await fake_discord.wait_for(lambda: bool(refused.callbacks))  # noqa: B023 - awaited at once
         assert ephemeral_text(refused) == answer
         assert len(fake_mj.requests) == requests, f"{typed!r} reached the API"
@@ -300,8 +304,6 @@ async def test_a_job_waiting_for_its_prompt_survives_a_restart(
         variation = await waiting_for_prompt(fake_discord, user, "a paper boat [remix]", "V2")
 
     async with running_bot(settings, fake_discord):
-        click = await fake_discord.click(variation.id, button_id(variation, "Edit prompt"), user_id=user)
-        await fake_discord.wait_for(lambda: click.modal is not None)
-        await fake_discord.submit_modal(click, {"text": "a paper boat at night"})
+        await send_prompt(fake_discord, variation, user, "a paper boat at night")
         await fake_discord.wait_for(lambda: has_image(variation), timeout=20)
     assert [r.json["prompt"] for r in fake_mj.requests if r.route == MODAL] == ["a paper boat at night"]
