@@ -79,9 +79,8 @@ async def start_imagine(
     """
     assert interaction.channel_id is not None
     guild_id = origin.guild_id if origin else interaction.guild_id
-    in_dm = origin is not None and (
-        origin.dm or interaction.guild_id is None
-    )  # a result that fell back to DM too
+    # A resubmit from a DM stays there: a DM result, or one that fell back to DM when its channel went.
+    in_dm = origin is not None and (origin.dm or interaction.guild_id is None)
     user, channel = Defaults(), Defaults()
     if origin is None:
         user, channel = await saved_defaults(bot, interaction.user.id, interaction.channel_id)

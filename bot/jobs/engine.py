@@ -84,8 +84,9 @@ class Engine:
 
     async def _resume(self, job: Job) -> None:
         match job.status:
-            case JobStatus.QUEUED if job.dm and job.message_id is None:
-                # Stopped before its DM was tried: closed DMs must not cost a job, so it is dropped (refunded).
+            case JobStatus.QUEUED if job.dm and job.message_id is None and not job.is_action:
+                # /imagine stopped before its DM was tried: closed DMs must not cost a job, so it is dropped
+                # (refunded). A click in a DM already proved the DM works.
                 await self._store.set_status(
                     job.id, JobStatus.CANCELLED, detail=t(job.locale, "detail.dm_unchecked"), shown=True
                 )
