@@ -135,7 +135,7 @@ MESSAGES: dict[str, str] = {
     "detail.task_lost": "The API no longer knows this job's task.",
     "detail.image_failed": "The image could not be posted: {error}.",
     "detail.cancelled": "Cancelled by its owner.",
-    "detail.undelivered": "The result could not be posted here or by DM. Use /show job:{job} where you can see it.",
+    "detail.undelivered": "The result could not be posted in its channel or by DM. Use /show job:{job} where you can see it.",
     "detail.dm_closed": "Direct messages are closed: nothing was submitted.",
     "detail.dm_unchecked": "The bot restarted before it could reach your direct messages. Nothing was submitted.",
     "detail.modal_refused": "The API refused the edited prompt: {description}",

@@ -135,7 +135,7 @@ MESSAGES: dict[str, str] = {
     "detail.task_lost": "API 已查不到此任务。",
     "detail.image_failed": "图片无法发布：{error}。",
     "detail.cancelled": "已被发起人取消。",
-    "detail.undelivered": "结果无法在此处或通过私信发布。请在你能看到的地方使用 /show job:{job}。",
+    "detail.undelivered": "结果无法在其频道或通过私信发布。请在你能看到的地方使用 /show job:{job}。",
     "detail.dm_closed": "私信已关闭：未提交任何内容。",
     "detail.dm_unchecked": "机器人在联系你的私信之前重启了。未提交任何内容。",
     "detail.modal_refused": "API 拒绝了修改后的提示词：{description}",
