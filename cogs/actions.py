@@ -12,8 +12,8 @@ from discord.ext import commands
 from bot import render
 from bot.admission import Admission, admit
 from bot.i18n import t
-from bot.models import JobStatus, NewJob
-from bot.policy import Refusal
+from bot.models import JobStatus, Mode, NewJob
+from bot.policy import GuildPolicy, Refusal
 from bot.prompt_params import PromptError, PromptParams, parse_prompt
 from bot.storage import AdmissionLost
 from bot.views import can_edit_rejected, modal_text, prompt_modal, result_view
@@ -41,12 +41,18 @@ def contains_word(prompt: str, word: str) -> bool:
     return re.search(rf"(?<!\w){re.escape(word)}(?!\w)", prompt, flags=re.IGNORECASE) is not None
 
 
-async def refuse_prompt(interaction: Interaction, text: str, *, zoom: bool) -> bool:
-    """Check a Remix / Custom Zoom prompt as /imagine does; True (the user told why) when MJ would refuse it."""
+async def refuse_prompt(interaction: Interaction, text: str, *, zoom: bool, policy: GuildPolicy) -> bool:
+    """Check a Remix / Custom Zoom prompt as /imagine does, and any mode flag in it against the server's
+    modes; True (the user was told why) when it may not be sent."""
     try:
-        parse_prompt(text, zoom=zoom)
+        parsed = parse_prompt(text, zoom=zoom)
+        if parsed.mode is not None:
+            policy.effective_mode(Mode(parsed.mode), explicit=True)
     except PromptError as err:
         await tell(interaction, err.code, **err.args)
+        return True
+    except Refusal as refusal:
+        await refuse(interaction, refusal)
         return True
     return False
 
@@ -255,16 +261,19 @@ class Actions(commands.Cog):
             await tell(interaction, "modal.empty")
             return
         if kind == "zoom":
-            found = await self._button_and_job(interaction, target)
-            if found and not await refuse_prompt(interaction, text, zoom=True):
-                await self._claim(interaction, found[1], found[0], text)
+            if (found := await self._button_and_job(interaction, target)) is None:
+                return
+            button, source = found
+            policy = self.bot.policies.get(source.guild_id)
+            if not await refuse_prompt(interaction, text, zoom=True, policy=policy):
+                await self._claim(interaction, source, button, text)
             return
         job = await self._job_for(interaction, target)
         if job is None:
             return
         if kind == "remix":
             zoom = job.custom_id is not None and job.custom_id.startswith(OPENS_MODAL)
-            if await refuse_prompt(interaction, text, zoom=zoom):
+            if await refuse_prompt(interaction, text, zoom=zoom, policy=self.bot.policies.get(job.guild_id)):
                 return  # the job still waits: the user can press Edit prompt again
             if await self.bot.engine.submit_prompt(job.id, text) is None:
                 await tell(interaction, "click.not_waiting")

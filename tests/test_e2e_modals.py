@@ -8,6 +8,8 @@ from dataclasses import replace
 
 from bot.app import MJBot
 from bot.config import Settings
+from bot.models import Mode
+from bot.policy import GuildPolicy
 from tests.fakes.discord import FakeDiscord, FakeInteraction, FakeMessage
 from tests.fakes.mj_api import FakeMJ
 from tests.harness import running_bot
@@ -215,7 +217,9 @@ async def test_a_modal_prompt_mj_would_refuse_submits_nothing(
 ) -> None:
     user = fake_discord.add_user("strict")
     variation = await waiting_for_prompt(fake_discord, user, "an owl [remix]", "V3")
+    await bot.policies.set(fake_discord.guild_id, GuildPolicy(allowed_modes=frozenset({Mode.RELAX})))
     for typed, answer in [
+        ("an owl --turbo", "**turbo** mode is not allowed in this server. Allowed: relax."),
         ("an owl --s 5000", "`--s 5000` is out of range: use 0–1000."),
         ("an owl --sparkle", "`--sparkle` is not a Midjourney parameter this bot knows."),
         ("an owl --zoom 1.5", "`--zoom` is not a Midjourney parameter this bot knows."),
