@@ -139,6 +139,22 @@ async def test_a_busy_api_retries_the_remix_prompt_not_the_click(
     assert fake_mj.count(ACTION) == actions, "the variation was not clicked again"
 
 
+async def test_a_remix_prompt_waits_for_a_free_slot_like_any_submit(
+    bot: MJBot, fake_discord: FakeDiscord, fake_mj: FakeMJ
+) -> None:
+    user = fake_discord.add_user("one")
+    variation = await waiting_for_prompt(fake_discord, user, "a tidy desk [remix]", "V1")
+    await bot.policies.set(fake_discord.guild_id, GuildPolicy(user_concurrency=1))
+    held = await imagine(fake_discord, user, "a messy desk [hold]")
+    await fake_discord.wait_for(lambda: fake_mj.count(IMAGINE) == 2)
+    await send_prompt(fake_discord, variation, user, "a tidier desk [remix]")
+    await asyncio.sleep(1.0)
+    assert fake_mj.count(MODAL) == 0, "the user's one slot is taken: the prompt waits in the queue"
+    fake_mj.release(next(t.id for t in fake_mj.tasks.values() if t.held))
+    await fake_discord.wait_for(lambda: has_image(held) and has_image(variation), timeout=30)
+    assert fake_mj.count(MODAL) == 1
+
+
 async def test_a_prompt_typed_long_after_the_click_still_gets_its_retries(
     settings: Settings, fake_discord: FakeDiscord, fake_mj: FakeMJ
 ) -> None:

@@ -170,18 +170,15 @@ class Engine:
         return job
 
     async def submit_prompt(self, job_id: int, prompt: str) -> Job | None:
-        """The user's prompt for a task waiting in MODAL (Remix, Custom Zoom); None if it no longer waits."""
-        waiting = await self._store.get_job(job_id)
-        job = await self._store.mark_modal_submitting(job_id, prompt)
-        if job is None or waiting is None or waiting.modal_task_id is None:
+        """The user's prompt for a task waiting in MODAL (Remix, Custom Zoom); None if it no longer waits.
+
+        It is queued like any submit, so the user's and the server's concurrency limits hold.
+        """
+        job = await self._store.answer_window(job_id, prompt)
+        if job is None:
             return None
-        task_id = waiting.modal_task_id
-        self._prompt_sent[job.id] = task_id
-        self.slots.take(job.id, job.user_id, job.guild_id)
         self._writer.show(job)
-        self._registry.spawn(
-            self._submit_with(job, lambda: self._mj.submit_modal(task_id, prompt)), name=f"modal-job-{job.id}"
-        )
+        self.enqueue(job)
         return job
 
     def check_again(self, job_id: int) -> bool:
@@ -376,7 +373,8 @@ class Engine:
             elif task.status is TaskStatus.MODAL:
                 if job.modal_prompt is not None and self._prompt_sent.get(job_id) != task.id:
                     # Custom Zoom whose action answered code 1: send the typed prompt, don't ask again.
-                    self._jobs.pop(job_id, None)  # it keeps its slot: the prompt goes out at once
+                    self._jobs.pop(job_id, None)
+                    self._release(job_id)  # its prompt is queued like any submit
                     typed.append((job, job.modal_prompt))
                 else:
                     prefill = job.modal_prompt or task.final_prompt or task.prompt or None
@@ -404,7 +402,6 @@ class Engine:
         assert job.task_id is not None
         await self._store.wait_for_input(job.id, job.task_id, prompt)
         if await self.submit_prompt(job.id, prompt) is None:
-            self._release(job.id)
             log.info("Job %s stopped waiting before its typed prompt was sent", job.id)
 
     async def _on_missing(self, job_id: int) -> None:

@@ -284,12 +284,13 @@ class Store(ReportQueries, PreferenceQueries):
         async with self._write_lock:
             await self._db.execute("UPDATE jobs SET modal_task_id = ? WHERE id = ?", (modal_task_id, job_id))
 
-    async def mark_modal_submitting(self, job_id: int, prompt: str) -> Job | None:
-        """WAITING_INPUT → SUBMITTING with the user's prompt, once. None if the job no longer waits."""
+    async def answer_window(self, job_id: int, prompt: str) -> Job | None:
+        """WAITING_INPUT → QUEUED with the user's prompt for its window, once. None if it no longer waits."""
         return await self._write_job(
-            "UPDATE jobs SET status = ?, modal_prompt = ?, detail = NULL, updated_at = ?, retrying_since = NULL"
-            f" WHERE id = ? AND status = ? RETURNING {JOB_COLUMNS}",
-            (JobStatus.SUBMITTING, prompt, now(), job_id, JobStatus.WAITING_INPUT),
+            "UPDATE jobs SET status = ?, modal_prompt = ?, detail = NULL, updated_at = ?, retrying_since = NULL,"
+            f" next_attempt_at = NULL WHERE id = ? AND status = ? AND modal_task_id IS NOT NULL"
+            f" RETURNING {JOB_COLUMNS}",
+            (JobStatus.QUEUED, prompt, now(), job_id, JobStatus.WAITING_INPUT),
         )
 
     async def cancel_waiting(self, job_id: int, detail: str) -> Job | None:
