@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 import discord
 
 from bot import render
+from bot.channel_budget import ChannelBudget
 from bot.i18n import t
 from bot.images import DEFAULT_UPLOAD_LIMIT, ImageDoesNotFit, fit_to_limit
 from bot.mj.errors import MJImageTooLarge
@@ -32,8 +33,6 @@ if TYPE_CHECKING:
     from bot.storage import Store
 
 log = logging.getLogger(__name__)
-
-PROGRESS_CHANNEL_RESERVE = 3  # slots of each channel's window that progress edits leave to results
 
 
 class Undeliverable(Exception):
@@ -60,51 +59,6 @@ class WriterStats:
     direct_messages: int = 0
     failed: int = 0
     undeliverable: int = 0
-
-
-class ChannelBudget:
-    """A sliding window per channel (Discord: about 5 message writes per 5 s) and one global window."""
-
-    def __init__(
-        self, per_channel: tuple[int, float] = (5, 5.0), per_bot: tuple[int, float] = (45, 1.0)
-    ) -> None:
-        self._channel_limit, self._channel_window = per_channel
-        self._global_limit, self._global_window = per_bot
-        self._channels: dict[int, deque[float]] = {}
-        self._global: deque[float] = deque()
-
-    def wait_time(self, channel_id: int, now: float, *, progress: bool = False) -> float:
-        """Seconds until a write to this channel fits the budget (0 when it fits now).
-
-        Progress edits may use only part of each window, so a finished job's result never waits long.
-        """
-        channel_limit = self._channel_limit - PROGRESS_CHANNEL_RESERVE if progress else self._channel_limit
-        global_limit = self._global_limit // 2 if progress else self._global_limit
-        sent = self._channels.setdefault(channel_id, deque())
-        return max(
-            0.0,
-            self._window_wait(sent, channel_limit, self._channel_window, now),
-            self._window_wait(self._global, global_limit, self._global_window, now),
-        )
-
-    @staticmethod
-    def _window_wait(sent: deque[float], limit: int, window: float, now: float) -> float:
-        while sent and now - sent[0] >= window:
-            sent.popleft()
-        if len(sent) < limit:
-            return 0.0
-        return sent[len(sent) - limit] + window - now
-
-    def restamp(self, channel_id: int, spent_at: float, now: float) -> None:
-        """Move a spent slot to the moment its request really leaves (after a download, say)."""
-        for sent in (self._channels.setdefault(channel_id, deque()), self._global):
-            if spent_at in sent:
-                sent.remove(spent_at)
-            sent.append(now)
-
-    def spend(self, channel_id: int, now: float) -> None:
-        self._channels.setdefault(channel_id, deque()).append(now)
-        self._global.append(now)
 
 
 class Writer:
