@@ -11,6 +11,8 @@ from tests.fakes.mj_api import FakeMJ
 from tests.harness import running_bot
 from tests.test_e2e_imagine import has_image, imagine
 
+SUBMIT = "POST /mj/submit/imagine"
+
 
 async def test_code_21_follows_the_existing_task(
     bot: MJBot, fake_discord: FakeDiscord, fake_mj: FakeMJ
@@ -72,3 +74,18 @@ async def test_wrong_api_key_is_explained_without_the_key(
         await fake_discord.wait_for(lambda: "Failed" in message.content, timeout=10)
     assert "API key is wrong" in message.content
     assert all("wrong-secret-key" not in m.content for m in fake_discord.messages.values())
+
+
+async def test_a_refused_request_fails_in_the_users_language_and_is_not_charged(
+    bot: MJBot, fake_discord: FakeDiscord, fake_mj: FakeMJ
+) -> None:
+    fake_mj.fail_next(SUBMIT, "400")
+    user = fake_discord.add_user("lin")
+    command = await fake_discord.invoke("imagine", {"prompt": "一只猫"}, user_id=user, locale="zh-CN")
+    await fake_discord.wait_for(lambda: command.message_id is not None)
+    message = fake_discord.messages[command.message_id or 0]
+    await fake_discord.wait_for(lambda: "API 拒绝了此任务" in message.content, timeout=20)
+    assert "400" in message.content, "the API's own answer is kept for the operator"
+    assert fake_mj.count(SUBMIT) == 1, "a refused request is not retried"
+    [job] = await bot.store.user_jobs(user, limit=1)
+    assert not job.status.is_charged

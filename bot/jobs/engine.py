@@ -235,7 +235,7 @@ class Engine:
         except MJTransientError as err:
             await self._retry_later(job, "unreachable", error=err)
         except MJError as err:
-            await self._finish(job, JobStatus.FAILED, str(err))
+            await self._finish(job, JobStatus.FAILED, t(lang, "detail.refused", description=err))
         else:
             await self._on_submitted(job, result)
 

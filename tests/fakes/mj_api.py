@@ -41,6 +41,7 @@ FAULT_KINDS = (
     "502",  # HTTP 502 with an HTML body
     "503",  # HTTP 503 with an HTML body (the API did not take the request)
     "429",  # HTTP 429 JSON (the API did not take the request)
+    "400",  # HTTP 400 JSON: the request itself is refused (retrying cannot help)
     "hang",  # no answer until the client gives up (the request is not processed)
     "garbage",  # 200 application/json whose body is not JSON
     "html",  # 200 text/html (a Cloudflare page)
@@ -343,6 +344,8 @@ class FakeMJ:
             return web.Response(status=int(kind), text=html, content_type="text/html")
         if kind == "429":
             return web.json_response({"error": "Too Many Requests"}, status=429)
+        if kind == "400":
+            return web.json_response({"error": "Bad Request"}, status=400)
         if kind == "hang":
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._closing.wait(), self.hang_seconds)
