@@ -11,6 +11,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Literal
 
+import discord
+
+from bot.i18n import t
+
 MAX_PROMPT_LENGTH = 4000
 MAX_ASPECT = 14  # the most extreme ratio accepted: 1:14 or 14:1
 ASPECT_CHOICES: tuple[str, ...] = ("1:1", "2:3", "3:2", "4:5", "5:4", "9:16", "16:9", "21:9")
@@ -39,6 +43,15 @@ class PromptError(Exception):
     @property  # shadows BaseException.args (a tuple): here the message placeholders, by name
     def args(self) -> dict[str, str | int]:  # type: ignore[override]
         return self._args
+
+    def message(self, lang: str | discord.Locale) -> str:
+        """The refusal in the user's language, with option and mode names as that user sees them."""
+        args = dict(self._args)
+        if "option" in args:
+            args["option"] = t(lang, f"opt.{args['option']}.name")
+        if "mode" in args:
+            args["mode"] = t(lang, f"choice.{args['mode']}")
+        return t(lang, self.code, **args)
 
 
 @dataclass(frozen=True, slots=True)

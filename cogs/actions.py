@@ -17,7 +17,7 @@ from bot.policy import GuildPolicy, Refusal
 from bot.prompt_params import PromptError, PromptParams, parse_prompt
 from bot.storage import AdmissionLost
 from bot.views import can_edit_rejected, modal_text, prompt_modal, result_view
-from cogs.checks import jump_url, member_role_ids, missing_permissions_message, refuse, tell
+from cogs.checks import answer_privately, jump_url, member_role_ids, missing_permissions_message, refuse, tell
 from cogs.imagine import start_imagine
 
 if TYPE_CHECKING:
@@ -49,7 +49,7 @@ async def refuse_prompt(interaction: Interaction, text: str, *, zoom: bool, poli
         if parsed.mode is not None:
             policy.effective_mode(Mode(parsed.mode), explicit=True)
     except PromptError as err:
-        await tell(interaction, err.code, **err.args)
+        await answer_privately(interaction, err.message(interaction.locale))
         return True
     except Refusal as refusal:
         await refuse(interaction, refusal)

@@ -53,14 +53,14 @@ async def member_role_ids(interaction: discord.Interaction[Any], guild_id: int |
 
 async def tell(interaction: discord.Interaction[Any], key: str, /, **args: Any) -> None:
     """Answer privately, in the user's language."""
-    await _answer_privately(interaction, t(interaction.locale, key, **args))
+    await answer_privately(interaction, t(interaction.locale, key, **args))
 
 
 async def refuse(interaction: discord.Interaction[Any], refusal: Refusal) -> None:
-    await _answer_privately(interaction, refusal.message(interaction.locale))
+    await answer_privately(interaction, refusal.message(interaction.locale))
 
 
-async def _answer_privately(interaction: discord.Interaction[Any], message: str) -> None:
+async def answer_privately(interaction: discord.Interaction[Any], message: str) -> None:
     if interaction.response.is_done():
         await interaction.followup.send(message, ephemeral=True)
     else:

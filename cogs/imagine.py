@@ -23,7 +23,7 @@ from bot.prompt_params import (
     version_suggestions,
 )
 from bot.storage import AdmissionLost
-from cogs.checks import member_role_ids, missing_permissions_message, refuse, tell
+from cogs.checks import answer_privately, member_role_ids, missing_permissions_message, refuse, tell
 
 if TYPE_CHECKING:
     from bot.app import MJBot
@@ -91,7 +91,7 @@ async def start_imagine(
         if mode is not None and typed_mode is not None and typed_mode != mode.value:
             raise PromptError("prompt.mode_twice", flag=f"--{typed_mode.lower()}", mode=mode.lower())
     except PromptError as err:
-        await tell(interaction, err.code, **err.args)
+        await answer_privately(interaction, err.message(interaction.locale))
         return
     if problem := missing_permissions_message(interaction):
         await interaction.response.send_message(problem, ephemeral=True)

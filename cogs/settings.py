@@ -14,7 +14,7 @@ from bot.i18n import L, t
 from bot.models import BotType, Defaults, Mode
 from bot.prompt_params import ASPECT_CHOICES, VERSION_CHOICES, PromptError, parse_prompt
 from bot.views import modal_text, prompt_modal
-from cogs.checks import tell
+from cogs.checks import answer_privately, tell
 
 if TYPE_CHECKING:
     from bot.app import MJBot
@@ -229,7 +229,7 @@ class Settings(commands.Cog):
             try:
                 parse_prompt(f"x {suffix}")  # its parameters must be valid on their own
             except PromptError as err:
-                await tell(interaction, err.code, **err.args)
+                await answer_privately(interaction, err.message(interaction.locale))
                 return
         await self.update(interaction, match["scope"], int(match["id"]), lambda d: replace(d, suffix=suffix))
 

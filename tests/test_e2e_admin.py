@@ -197,7 +197,7 @@ async def test_daily_quota_refuses_the_third_job_until_midnight(
     await fake_discord.wait_for(lambda: fake_mj.count(IMAGINE) == 2)
 
     text = await refused(bot, fake_discord, fake_mj, user, run_imagine(fake_discord, user, "a third kite"))
-    assert text.startswith("You've used your 2 jobs for today (2 used). Your quota resets <t:")
+    assert text.startswith("You've reached today's limit of 2 jobs (2 used). It resets <t:")
     assert when(text) == next_utc_midnight()
 
     # A click starts a paid job too: it meets the same quota.
@@ -209,7 +209,7 @@ async def test_daily_quota_refuses_the_third_job_until_midnight(
         user,
         lambda: fake_discord.click(second.id, second.custom_ids()[0], user_id=user),
     )
-    assert "Your quota resets <t:" in text
+    assert "It resets <t:" in text
     other = fake_discord.add_user("other")
     await imagine(fake_discord, other, "someone else's kite")
     await fake_discord.wait_for(lambda: fake_mj.count(IMAGINE) == 3)
@@ -244,7 +244,7 @@ async def test_failed_and_rejected_jobs_do_not_count(
     text = await refused(
         bot, fake_discord, fake_mj, user, run_imagine(fake_discord, user, "one vase too many")
     )
-    assert text.startswith("You've used your 1 jobs for today (1 used).")
+    assert text.startswith("You've reached today's limit of 1 jobs (1 used).")
     assert when(text) == next_utc_midnight()
     await fake_discord.wait_for(lambda: has_image(charged), timeout=20)
     assert fake_mj.count(IMAGINE) == 3
@@ -275,11 +275,11 @@ async def test_role_quota_overrides_the_guild_quota(
         patron,
         run_imagine(fake_discord, patron, "a fourth bell", channel_id=channel),
     )
-    assert text.startswith("You've used your 3 jobs for today (3 used).")
+    assert text.startswith("You've reached today's limit of 3 jobs (3 used).")
     text = await refused(
         bot, fake_discord, fake_mj, member, run_imagine(fake_discord, member, "a second bell")
     )
-    assert text.startswith("You've used your 1 jobs for today (1 used).")
+    assert text.startswith("You've reached today's limit of 1 jobs (1 used).")
 
     unlimited = await admin(fake_discord, owner, "quota", per_day=0, role=vip)
     assert shown_settings(unlimited)["Role quotas"] == f"<@&{vip}>: no limit"
@@ -295,7 +295,7 @@ async def test_role_quota_overrides_the_guild_quota(
         patron,
         run_imagine(fake_discord, patron, "a fourth bell", channel_id=channel),
     )
-    assert text.startswith("You've used your 1 jobs for today (4 used).")
+    assert text.startswith("You've reached today's limit of 1 jobs (4 used).")
     assert fake_mj.count(IMAGINE) == 5
     nothing = await admin(fake_discord, owner, "quota")
     assert ephemeral_text(nothing).startswith("Give **per_day**, a **role**, or both")
@@ -413,7 +413,7 @@ async def test_cooldown_refuses_a_second_submit_and_says_when(
     [job] = await bot.store.user_jobs(user, limit=1)
 
     text = await refused(bot, fake_discord, fake_mj, user, run_imagine(fake_discord, user, "a busy harbour"))
-    assert text.startswith("This server has a 60-second cooldown between submits. Try again <t:")
+    assert text.startswith("This server has a 60-second cooldown between each user's submits. Try again <t:")
     ready = job.created_at + timedelta(seconds=60)
     assert ready <= when(text) < ready + timedelta(seconds=1)
 

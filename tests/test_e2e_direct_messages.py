@@ -66,7 +66,7 @@ async def test_edit_prompt_in_a_dm_keeps_the_servers_rules(
     new = fake_discord.messages[edits[0].message_id or 0]
     assert new.channel_id == message.channel_id, "the resubmitted job stays in the DM"
     await fake_discord.wait_for(lambda: has_image(new), timeout=20)
-    assert "used your 1 jobs for today" in ephemeral_text(edits[1]), "the server's quota counts DM edits"
+    assert "today's limit of 1 jobs" in ephemeral_text(edits[1]), "the server's quota counts DM edits"
     jobs = await bot.store.user_jobs(user, limit=5)
     assert {j.guild_id for j in jobs} == {fake_discord.guild_id}
     assert fake_mj.count(IMAGINE) == 2

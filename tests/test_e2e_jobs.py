@@ -164,7 +164,7 @@ async def test_show_reposts_a_done_job_with_live_buttons(
     unknown = await command(fake_discord, "show", user, job=9999)
     assert ephemeral_text(unknown) == "There is no job #9999 in this server."
     not_done = await command(fake_discord, "show", user, job=failed.id)
-    assert ephemeral_text(not_done) == f"Job #{failed.id} has no finished image to show (it is failed)."
+    assert ephemeral_text(not_done) == f"Job #{failed.id} has no finished image to show (status: failed)."
 
     offered = await fake_discord.autocomplete("show", {"job": ""}, "job", user_id=user)
     await answered(fake_discord, offered)
@@ -290,7 +290,8 @@ async def test_cancel_waiting_jobs_only(bot: MJBot, fake_discord: FakeDiscord, f
 
     by_id = await command(fake_discord, "cancel", user, job=fourth_job.id)
     assert (
-        ephemeral_text(by_id) == f"Cancelled job #{fourth_job.id}. It was not submitted, so it costs nothing."
+        ephemeral_text(by_id)
+        == f"Cancelled job #{fourth_job.id}. Nothing more will be sent to the API for it, and it is not charged."
     )
     await fake_discord.wait_for(lambda: fourth.content.endswith("\nCancelled"))
 

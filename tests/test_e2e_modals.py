@@ -107,7 +107,7 @@ async def test_remix_waits_for_the_prompt_then_continues(
 ) -> None:
     user = fake_discord.add_user("remy")
     variation = await waiting_for_prompt(fake_discord, user, "a red fox [remix]", "V1")
-    assert "waits for your prompt" in variation.content
+    assert "waiting for your prompt" in variation.content
 
     stranger = fake_discord.add_user("stranger")
     refused = await fake_discord.click(variation.id, button_id(variation, "Edit prompt"), user_id=stranger)
@@ -175,7 +175,7 @@ async def test_a_task_turning_modal_while_polled_asks_for_its_prompt(
     user = fake_discord.add_user("kite")
     variation = await waiting_for_prompt(fake_discord, user, "a red kite [remix-late]", "V1")
     [task] = [t for t in fake_mj.tasks.values() if t.action == "VARIATION"]
-    assert "waits for your prompt" in variation.content
+    assert "waiting for your prompt" in variation.content
     assert fake_mj.count(MODAL) == 0, "the action answered code 1: nothing to confirm until the user types"
 
     click = await open_window(fake_discord, variation, user)
@@ -224,7 +224,7 @@ async def test_custom_zoom_sends_the_typed_prompt_when_its_task_turns_modal_late
     assert [r.json for r in fake_mj.requests if r.route == MODAL] == [
         {"taskId": task.id, "prompt": "a long hall, misty --zoom 1.5"}
     ], "sent once, by itself, when the polled task turned MODAL"
-    assert not any("waits for your prompt" in content for content in zoomed.history), "never asked again"
+    assert not any("waiting for your prompt" in content for content in zoomed.history), "never asked again"
     assert fake_mj.count(ACTION) == 2
 
 

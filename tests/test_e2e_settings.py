@@ -162,9 +162,9 @@ async def test_options_win_over_user_defaults_which_win_over_channel_defaults(
     forged = await fake_discord.select(
         channel_panel.id, select_id(channel_panel, "aspect"), ["21:9"], user_id=member
     )
-    assert "Manage Channel permission" in ephemeral_text(await answered(fake_discord, forged))
+    assert "Manage Channels permission" in ephemeral_text(await answered(fake_discord, forged))
     refused_reset = await press(fake_discord, channel_panel, member, "reset")
-    assert "Manage Channel permission" in ephemeral_text(refused_reset)
+    assert "Manage Channels permission" in ephemeral_text(refused_reset)
     assert (await bot.store.get_defaults("channel", fake_discord.channel_id)).aspect == "1:1"
 
     channel_only = await submitted_prompt(fake_discord, fake_mj, member, "a tram")
@@ -222,7 +222,7 @@ async def test_results_by_direct_message(bot: MJBot, fake_discord: FakeDiscord, 
     await fake_discord.wait_for(lambda: bool(command.followups))
     assert command.ephemeral
     note = fake_discord.messages[command.followups[0]]
-    assert "come to your direct messages" in note.content and note.flags & 64
+    assert "will arrive by direct message" in note.content and note.flags & 64
     [dm] = [c for c, ch in fake_discord.channels.items() if ch["type"] == 1 and ch.get("recipient") == user]
 
     def grid() -> FakeMessage | None:

@@ -540,3 +540,10 @@ def test_layers_yield_to_everything_stronger() -> None:
     assert (typed.mode, typed.mode_typed) == ("TURBO", True)
     from_suffix = build_prompt("a cat", PromptParams(), layers=[Layer(), channel])
     assert (from_suffix.mode, from_suffix.mode_typed) == ("RELAX", False)
+
+
+def test_refusals_name_options_and_modes_as_the_user_sees_them() -> None:
+    conflict = PromptError("prompt.option_conflict", flag="--ar", option="aspect")
+    assert "**aspect**" in conflict.message("en-US")
+    assert "**宽高比**" in conflict.message("zh-CN")
+    assert "**慢速**" in PromptError("prompt.mode_twice", flag="--fast", mode="relax").message("zh-CN")

@@ -68,7 +68,7 @@ async def test_no_refusal_reaches_the_api(bot: MJBot, fake_discord: FakeDiscord,
         await answered(fake_discord, await fake_discord.invoke("imagine", {"prompt": "a dog"}, user_id=owner))
     )
     reasons = [ephemeral_text(a) for a in attempts]  # each one private, with its reason
-    assert "Try again <t:" in reasons[11] and "Your quota resets <t:" in reasons[-1]
+    assert "Try again <t:" in reasons[11] and "It resets <t:" in reasons[-1]
     assert "Send Messages in Threads" in reasons[14]
 
     await bot.store.set_defaults("user", closed, Defaults(dm=True))

@@ -46,7 +46,7 @@ MESSAGES: dict[str, str] = {
     "cmd.info.name": "info",
     "cmd.info.desc": "Your running jobs, today's usage, your quota and your defaults",
     "cmd.cancel.name": "cancel",
-    "cmd.cancel.desc": "Drop a job that is still waiting to be submitted",
+    "cmd.cancel.desc": "Drop a job still waiting in the queue or for your prompt",
     "opt.cancel_job.desc": "The waiting job to drop (your only waiting job when omitted)",
     "cmd.help.name": "help",
     "cmd.help.desc": "What each command and button does",
@@ -99,7 +99,7 @@ MESSAGES: dict[str, str] = {
     # -- job messages ------------------------------------------------------------------------------
     "job.title_action": "**{action}** of *{prompt}* — <@{user}>",
     "job.waiting": "Waiting to start",
-    "job.waiting_slot": "⏳ Waiting: {running} of your jobs are running (the limit is {limit}); this one starts next",
+    "job.waiting_slot": "⏳ Waiting: {running} of your jobs are running (the limit is {limit}); this one starts when one finishes",
     "job.waiting_guild": "⏳ Waiting: {running} jobs are running in this server (the limit is {limit}); this one starts soon",
     "job.queued_remote": "Queued — {ahead} jobs ahead of you",
     "job.queued_remote_one": "Queued — 1 job ahead of you",
@@ -112,8 +112,8 @@ MESSAGES: dict[str, str] = {
     "job.rejected_word": "🚫 The prompt was rejected as sensitive (banned word: **{word}**). Edit it and try again.",
     "job.uncertain": "⚠️ {detail}",
     "job.cancelled": "Cancelled",
-    "job.stuck": "⌛ This job seems stuck: the API has reported no change for a long time. It is still watched.",
-    "job.waiting_input": "✏️ The API waits for your prompt (Remix or Custom Zoom): press **Edit prompt**.",
+    "job.stuck": "⌛ This job seems stuck: the API has reported no change for a long time. The bot keeps checking; press **Check again** to ask now.",
+    "job.waiting_input": "✏️ The API is waiting for your prompt (Remix or Custom Zoom): press **Edit prompt**.",
     "job.dm_note": "I could not post this in <#{channel}> (the channel is gone or I lack permission there).",
     "detail.uncertain_restart": (
         "The bot restarted while submitting this job, so it cannot tell whether the API took it. "
@@ -151,7 +151,7 @@ MESSAGES: dict[str, str] = {
     "modal.zoom.title": "Custom Zoom",
     "modal.remix.title": "Remix: edit the prompt",
     # -- answers to clicks and commands ------------------------------------------------------------
-    "error.generic": "Something went wrong on our side. Nothing was submitted; please try again.",
+    "error.generic": "Something went wrong on our side. Please try again; if it keeps happening, tell the server's admins.",
     "error.not_here": "You can't use this command here.",
     "click.unsupported": "This button is no longer supported by this bot. Nothing was submitted.",
     "click.unknown_job": "This button belongs to a job this bot no longer knows. Nothing was submitted.",
@@ -166,19 +166,19 @@ MESSAGES: dict[str, str] = {
     "click.edit_only_imagine": "Only a rejected /imagine prompt can be edited here.",
     "permissions.missing": (
         "I can't post results in this channel: I'm missing {permissions}. "
-        "Ask a server admin to grant it; nothing was submitted."
+        "Ask a server admin to grant them; nothing was submitted."
     ),
     "imagine.empty": "The prompt is empty: describe what to draw.",
-    "imagine.dm_started": "Started: job #{job}. The progress and the result come to your direct messages.",
-    "imagine.dm_closed": "I can't send you direct messages (they are closed for this server). Nothing was submitted.",
+    "imagine.dm_started": "Started: job #{job}. The progress and the result will arrive by direct message.",
+    "imagine.dm_closed": "I can't send you direct messages (your privacy settings block them). Nothing was submitted.",
     "modal.still_banned": "The prompt still contains the banned word **{word}**. Nothing was submitted.",
     "modal.empty": "The prompt is empty. Nothing was submitted.",
     "modal.submitted": "Submitted: the job's message will update.",
     # -- refusals (nothing is submitted) -----------------------------------------------------------
     "refuse.mode": "**{mode}** mode is not allowed in this server. Allowed: {allowed}.",
     "refuse.channel": "The bot can't be used in this channel. Use it in {channels}.",
-    "refuse.cooldown": "This server has a {seconds}-second cooldown between submits. Try again {when}.",
-    "refuse.quota": "You've used your {quota} jobs for today ({used} used). Your quota resets {when}.",
+    "refuse.cooldown": "This server has a {seconds}-second cooldown between each user's submits. Try again {when}.",
+    "refuse.quota": "You've reached today's limit of {quota} jobs ({used} used). It resets {when}.",
     "refuse.guild": "This bot is not enabled for this server.",
     # -- /settings ---------------------------------------------------------------------------------
     "settings.title_user": "Your defaults for new jobs",
@@ -204,7 +204,7 @@ MESSAGES: dict[str, str] = {
     "settings.button_channel": "This channel's defaults",
     "settings.button_user": "My defaults",
     "settings.suffix_label": "Added to the end of every prompt",
-    "settings.no_manage": "You need the Manage Channel permission to change this channel's defaults.",
+    "settings.no_manage": "You need the Manage Channels permission to change this channel's defaults.",
     "settings.not_yours": "This panel belongs to someone else. Open your own with `/settings`.",
     # -- /history, /show, /info, /cancel -----------------------------------------------------------
     "history.title": "Your jobs",
@@ -220,10 +220,10 @@ MESSAGES: dict[str, str] = {
     "status.FAILED": "failed",
     "status.REJECTED": "rejected",
     "status.UNCERTAIN": "needs a decision",
-    "status.WAITING_INPUT": "waits for your prompt",
+    "status.WAITING_INPUT": "waiting for your prompt",
     "status.CANCELLED": "cancelled",
     "show.unknown": "There is no job #{job} in this server.",
-    "show.not_done": "Job #{job} has no finished image to show (it is {status}).",
+    "show.not_done": "Job #{job} has no finished image to show (status: {status}).",
     "show.posting": "Posting job #{job} again…",
     "show.image_gone": "The API no longer has the image of job #{job}.",
     "info.title": "Your jobs and limits",
@@ -243,7 +243,7 @@ MESSAGES: dict[str, str] = {
     "cancel.choose": "You have several waiting jobs: {jobs}. Choose one with the `job` option.",
     "cancel.unknown": "Job #{job} is not one of your waiting jobs.",
     "cancel.too_late": "Job #{job} was already submitted, so it can't be cancelled any more.",
-    "cancel.done": "Cancelled job #{job}. It was not submitted, so it costs nothing.",
+    "cancel.done": "Cancelled job #{job}. Nothing more will be sent to the API for it, and it is not charged.",
     # -- /help -------------------------------------------------------------------------------------
     "help.title": "How to use the bot",
     "help.commands": "Commands",

@@ -31,7 +31,7 @@ MESSAGES: dict[str, str] = {
     "opt.raw.name": "原始风格",
     "opt.raw.desc": "减少自动美化（--style raw）",
     "choice.fast": "快速",
-    "choice.relax": "放松",
+    "choice.relax": "慢速",
     "choice.turbo": "极速",
     "choice.midjourney": "Midjourney",
     "choice.niji": "Niji",
@@ -42,11 +42,11 @@ MESSAGES: dict[str, str] = {
     "cmd.show.name": "展示",
     "cmd.show.desc": "重新发布以前的结果，并附带可用按钮",
     "opt.job.name": "任务",
-    "opt.job.desc": "任务编号，见 /history（#123）",
+    "opt.job.desc": "任务编号，见 /历史记录（#123）",
     "cmd.info.name": "信息",
     "cmd.info.desc": "你运行中的任务、今日用量、配额和默认设置",
     "cmd.cancel.name": "取消",
-    "cmd.cancel.desc": "撤下仍在等待提交的任务",
+    "cmd.cancel.desc": "撤下仍在排队或等待你输入提示词的任务",
     "opt.cancel_job.desc": "要撤下的等待中任务（不填则为你唯一的等待中任务）",
     "cmd.help.name": "帮助",
     "cmd.help.desc": "各命令和按钮的作用",
@@ -99,7 +99,7 @@ MESSAGES: dict[str, str] = {
     # -- job messages ------------------------------------------------------------------------------
     "job.title_action": "*{prompt}* 的 **{action}** — <@{user}>",
     "job.waiting": "等待开始",
-    "job.waiting_slot": "⏳ 等待中：你已有 {running} 个任务在运行（上限 {limit} 个），下一个就轮到这个",
+    "job.waiting_slot": "⏳ 等待中：你已有 {running} 个任务在运行（上限 {limit} 个），有任务完成后这个就会开始",
     "job.waiting_guild": "⏳ 等待中：本服务器已有 {running} 个任务在运行（上限 {limit} 个），这个任务即将开始",
     "job.queued_remote": "排队中 — 前面还有 {ahead} 个任务",
     "job.queued_remote_one": "排队中 — 前面还有 1 个任务",
@@ -112,7 +112,7 @@ MESSAGES: dict[str, str] = {
     "job.rejected_word": "🚫 提示词被判定为敏感内容而遭拒（违禁词：**{word}**）。请修改后重试。",
     "job.uncertain": "⚠️ {detail}",
     "job.cancelled": "已取消",
-    "job.stuck": "⌛ 此任务似乎卡住了：API 已很久没有报告任何变化。仍在持续关注。",
+    "job.stuck": "⌛ 此任务似乎卡住了：API 已很久没有报告任何变化。机器人会继续检查；点击 **重新查询** 可立即询问。",
     "job.waiting_input": "✏️ API 正在等待你的提示词（Remix 或 Custom Zoom）：请点击 **编辑提示词**。",
     "job.dm_note": "我无法在 <#{channel}> 发布此消息（频道已不存在或我在那里没有权限）。",
     "detail.uncertain_restart": (
@@ -135,7 +135,7 @@ MESSAGES: dict[str, str] = {
     "detail.task_lost": "API 已查不到此任务。",
     "detail.image_failed": "图片无法发布：{error}。",
     "detail.cancelled": "已被发起人取消。",
-    "detail.undelivered": "结果无法在其频道或通过私信发布。请在你能看到的地方使用 /show job:{job}。",
+    "detail.undelivered": "结果无法在其频道或通过私信发布。请在你能看到的地方使用 /展示 任务:{job}。",
     "detail.dm_closed": "私信已关闭：未提交任何内容。",
     "detail.dm_unchecked": "机器人在联系你的私信之前重启了。未提交任何内容。",
     "detail.modal_refused": "API 拒绝了修改后的提示词：{description}",
@@ -151,19 +151,19 @@ MESSAGES: dict[str, str] = {
     "modal.zoom.title": "自定义缩放",
     "modal.remix.title": "Remix：编辑提示词",
     # -- answers to clicks and commands ------------------------------------------------------------
-    "error.generic": "我们这边出了点问题。未提交任何内容，请重试。",
+    "error.generic": "我们这边出了点问题。请重试；如果一直出现，请告知服务器管理员。",
     "error.not_here": "此处无法使用该命令。",
     "click.unsupported": "本机器人已不再支持此按钮。未提交任何内容。",
     "click.unknown_job": "此按钮所属的任务已不在本机器人的记录中。未提交任何内容。",
     "click.unknown_button": "本机器人无法识别此按钮（其任务已不存在）。未提交任何内容。",
-    "click.not_owner": "只有 <@{owner}> 可以使用这些按钮。用 `/imagine` 开始你自己的任务吧。",
+    "click.not_owner": "只有 <@{owner}> 可以使用这些按钮。用 `/想象` 开始你自己的任务吧。",
     "click.already": "**{title}** 已经提交过了：{link}",
     "click.already_pending": "**{title}** 已经提交过了，消息马上就到",
     "click.checking": "正在向 API 查询此任务，消息稍后会更新。",
     "click.not_running": "此任务已不在运行，消息显示的是它的最终状态。",
     "click.already_retried": "此任务已经重试过了。",
     "click.not_waiting": "此任务已不再等待提示词。",
-    "click.edit_only_imagine": "这里只能编辑被拒绝的 /imagine 提示词。",
+    "click.edit_only_imagine": "这里只能编辑被拒绝的 /想象 提示词。",
     "permissions.missing": (
         "我无法在此频道发布结果：缺少 {permissions} 权限。请服务器管理员授予该权限；未提交任何内容。"
     ),
@@ -176,13 +176,13 @@ MESSAGES: dict[str, str] = {
     # -- refusals (nothing is submitted) -----------------------------------------------------------
     "refuse.mode": "本服务器不允许使用 **{mode}** 模式。允许的模式：{allowed}。",
     "refuse.channel": "此频道不能使用本机器人。请在 {channels} 中使用。",
-    "refuse.cooldown": "本服务器两次提交之间有 {seconds} 秒冷却。请在 {when} 再试。",
+    "refuse.cooldown": "本服务器中每位用户两次提交之间有 {seconds} 秒冷却。请在 {when} 再试。",
     "refuse.quota": "你今天的 {quota} 个任务额度已用完（已用 {used} 个）。额度将在 {when} 重置。",
     "refuse.guild": "此服务器未启用本机器人。",
     # -- /settings ---------------------------------------------------------------------------------
     "settings.title_user": "你的新任务默认设置",
     "settings.title_channel": "<#{channel}> 中任务的默认设置",
-    "settings.intro": "`/imagine` 中填写的选项优先于你的默认设置，你的默认设置又优先于频道的默认设置。",
+    "settings.intro": "`/想象` 中填写的选项优先于你的默认设置，你的默认设置又优先于频道的默认设置。",
     "settings.mode": "模式",
     "settings.bot": "机器人",
     "settings.aspect": "宽高比",
@@ -204,12 +204,12 @@ MESSAGES: dict[str, str] = {
     "settings.button_user": "我的默认设置",
     "settings.suffix_label": "追加到每条提示词的末尾",
     "settings.no_manage": "你需要“管理频道”权限才能修改本频道的默认设置。",
-    "settings.not_yours": "这个面板属于其他人。用 `/settings` 打开你自己的面板。",
+    "settings.not_yours": "这个面板属于其他人。用 `/设置` 打开你自己的面板。",
     # -- /history, /show, /info, /cancel -----------------------------------------------------------
     "history.title": "你的任务",
-    "history.empty": "你还没有任务。用 `/imagine` 开始第一个吧。",
+    "history.empty": "你还没有任务。用 `/想象` 开始第一个吧。",
     "history.page": "第 {page}/{pages} 页 · 共 {total} 个任务",
-    "history.not_yours": "这个列表属于其他人。用 `/history` 打开你自己的列表。",
+    "history.not_yours": "这个列表属于其他人。用 `/历史记录` 打开你自己的列表。",
     "status.QUEUED": "等待中",
     "status.SUBMITTING": "提交中",
     "status.RUNNING": "运行中",
@@ -231,7 +231,7 @@ MESSAGES: dict[str, str] = {
     "info.today": "今日",
     "info.today_value": "{used} 个任务（失败的不计入）",
     "info.quota": "剩余配额",
-    "info.more": "……还有 {count} 个（见 /history）",
+    "info.more": "……还有 {count} 个（见 /历史记录）",
     "info.quota_value": "今日剩余 {left}/{quota}",
     "info.unlimited": "无每日限制",
     "info.limits": "限制",
@@ -239,20 +239,20 @@ MESSAGES: dict[str, str] = {
     "info.no_cooldown": "无",
     "info.defaults": "你在此处生效的默认设置",
     "cancel.none": "你没有等待提交的任务。运行中的任务无法取消：它们已经计费。",
-    "cancel.choose": "你有多个等待中的任务：{jobs}。请用 `job`（任务）选项选择一个。",
+    "cancel.choose": "你有多个等待中的任务：{jobs}。请用 `任务` 选项选择一个。",
     "cancel.unknown": "任务 #{job} 不是你的等待中任务。",
     "cancel.too_late": "任务 #{job} 已经提交，无法再取消。",
-    "cancel.done": "已取消任务 #{job}。它尚未提交，因此不产生费用。",
+    "cancel.done": "已取消任务 #{job}。不会再为它向 API 发送任何内容，也不计入额度。",
     # -- /help -------------------------------------------------------------------------------------
     "help.title": "机器人使用说明",
     "help.commands": "命令",
     "help.commands_body": (
-        "`/imagine` — 根据提示词生成四张图。选项会添加参数（`--ar`、`--v`、`--s` …），"
+        "`/想象` — 根据提示词生成四张图。选项会添加参数（`--ar`、`--v`、`--s` …），"
         "也可以直接写在提示词里。\n"
-        "`/settings` — 你的默认设置（模式、机器人、宽高比、版本、提示词后缀、发在频道或私信）。\n"
-        "`/history` — 你最近的任务。`/show` — 重新发布以前的结果，并附带可用按钮。\n"
-        "`/info` — 运行中的任务、今日用量、剩余配额。`/cancel` — 撤下仍在等待的任务。\n"
-        "`/admin` — 供服务器管理者使用：模式、配额、限制、频道、统计。"
+        "`/设置` — 你的默认设置（模式、机器人、宽高比、版本、提示词后缀、发在频道或私信）。\n"
+        "`/历史记录` — 你最近的任务。`/展示` — 重新发布以前的结果，并附带可用按钮。\n"
+        "`/信息` — 运行中的任务、今日用量、剩余配额。`/取消` — 撤下仍在等待的任务。\n"
+        "`/管理` — 供服务器管理者使用：模式、配额、限制、频道、统计。"
     ),
     "help.buttons": "按钮",
     "help.buttons_body": (
@@ -314,7 +314,7 @@ MESSAGES: dict[str, str] = {
     "prompt.duplicate_flag": "`{first}` 和 `{second}` 设置的是同一个参数（{flag}），只能写一次。",
     "prompt.version_conflict": "`{first}` 和 `{second}` 选择的是不同的模型，只能用一个。",
     "prompt.mode_conflict": "`{first}` 和 `{second}` 指定了不同的模式，只能用一个。",
-    "prompt.repeat_refused": "这里不能使用 `{flag}`：每次重复都是一个单独计费的任务。请重新运行 /imagine。",
+    "prompt.repeat_refused": "这里不能使用 `{flag}`：每次重复都是一个单独计费的任务。请重新运行 /想象。",
     "prompt.option_conflict": "**{option}** 选项和提示词中的 `{flag}` 设置了同一个参数，请只保留一个。",
     "prompt.flag_in_option": "**{option}** 选项不能包含参数（`--…`）：“{value}”。",
     "prompt.mode_twice": "提示词要求 `{flag}`，但 **模式** 选项是 **{mode}**，只能用一个。",
