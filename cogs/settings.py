@@ -141,13 +141,14 @@ class Settings(commands.Cog):
     ) -> tuple[discord.Embed, discord.ui.View]:
         lang = str(interaction.locale)
         defaults = await self.bot.store.get_defaults(_scope(scope), scope_id)
-        title = (
-            t(lang, "settings.title_user")
-            if scope == "u"
-            else t(lang, "settings.title_channel", channel=scope_id)
-        )
+        intro = t(lang, "settings.intro")
+        if scope == "u":
+            title = t(lang, "settings.title_user")
+        else:  # a mention shows as a link in a description only, not in a title
+            title = t(lang, "settings.title_channel")
+            intro = f"<#{scope_id}>\n{intro}"
         unset = t(lang, "settings.unset")
-        embed = discord.Embed(title=title, description=t(lang, "settings.intro"))
+        embed = discord.Embed(title=title, description=intro)
         for field, key in (("mode", "mode"), ("bot", "bot"), ("aspect", "aspect"), ("version", "version")):
             current = _current(defaults, field)
             embed.add_field(

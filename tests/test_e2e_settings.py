@@ -151,7 +151,8 @@ async def test_options_win_over_user_defaults_which_win_over_channel_defaults(
     switch = await press(fake_discord, own, manager, "switch")
     assert switch.callbacks[0][0] == UPDATE_MESSAGE
     channel_panel = own
-    assert channel_panel.embeds[0]["title"] == f"Defaults for jobs in <#{fake_discord.channel_id}>"
+    assert channel_panel.embeds[0]["title"] == "Defaults for jobs in this channel"
+    assert channel_panel.embeds[0]["description"].startswith(f"<#{fake_discord.channel_id}>\n")
     assert f"mj:set:c{fake_discord.channel_id}:aspect" in channel_panel.custom_ids()
     assert [b["label"] for b in channel_panel.buttons()][-1] == "My defaults"
     await choose(fake_discord, channel_panel, manager, "aspect", "1:1")

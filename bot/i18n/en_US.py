@@ -182,7 +182,7 @@ MESSAGES: dict[str, str] = {
     "refuse.guild": "This bot is not enabled for this server.",
     # -- /settings ---------------------------------------------------------------------------------
     "settings.title_user": "Your defaults for new jobs",
-    "settings.title_channel": "Defaults for jobs in <#{channel}>",
+    "settings.title_channel": "Defaults for jobs in this channel",
     "settings.intro": "Options you give `/imagine` win over your defaults, which win over the channel's.",
     "settings.mode": "Mode",
     "settings.bot": "Bot",

@@ -181,7 +181,7 @@ MESSAGES: dict[str, str] = {
     "refuse.guild": "此服务器未启用本机器人。",
     # -- /settings ---------------------------------------------------------------------------------
     "settings.title_user": "你的新任务默认设置",
-    "settings.title_channel": "<#{channel}> 中任务的默认设置",
+    "settings.title_channel": "本频道中任务的默认设置",
     "settings.intro": "`/想象` 中填写的选项优先于你的默认设置，你的默认设置又优先于频道的默认设置。",
     "settings.mode": "模式",
     "settings.bot": "机器人",
