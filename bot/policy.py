@@ -17,6 +17,7 @@ from bot.i18n import t
 from bot.models import Mode
 
 DEFAULT_USER_CONCURRENCY = 3  # as on MJ's plans; further jobs wait in the local queue
+MAX_CHANNELS_NAMED = 40  # a refusal lists this many allowed channels (a message holds 2000 characters)
 MODE_PREFERENCE = (Mode.RELAX, Mode.FAST, Mode.TURBO)  # the cheapest allowed mode is the fallback
 
 
@@ -127,7 +128,9 @@ def check_submit(policy: GuildPolicy, *, channel_id: int | None, usage: Usage, n
     """Raise a Refusal when the guild's rules forbid a submit now: channel (None: a DM, whose job was
     started in an allowed channel), cooldown, daily quota."""
     if policy.channel_ids and channel_id is not None and channel_id not in policy.channel_ids:
-        channels = " ".join(f"<#{c}>" for c in sorted(policy.channel_ids))
+        allowed = sorted(policy.channel_ids)
+        channels = " ".join(f"<#{c}>" for c in allowed[:MAX_CHANNELS_NAMED])
+        channels += f" (+{len(allowed) - MAX_CHANNELS_NAMED})" if len(allowed) > MAX_CHANNELS_NAMED else ""
         raise Refusal("refuse.channel", channels=channels)
     last = usage.last_submit
     if policy.cooldown and last is not None and last + timedelta(seconds=policy.cooldown) > now:

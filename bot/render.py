@@ -202,3 +202,18 @@ def job_content(job: Job) -> str:
     frame = len(job_title(replace(job, prompt=""))) + 1 + len(status)  # everything but the prompt
     content = f"{job_title(job, min(PROMPT_SHOWN, CONTENT_LIMIT - frame))}\n{status}"
     return content[:CONTENT_LIMIT]  # only reached by an absurdly long action title
+
+
+def fit_list(
+    items: Sequence[str], lang: str, limit: int, sep: str = "\n", more_key: str = "list.more"
+) -> str:
+    """As many items as fit `limit` characters (an embed field, a message), then "…and N more"."""
+    shown: list[str] = []
+    for index, item in enumerate(items):
+        more = t(lang, more_key, count=len(items) - index)
+        room = limit - (len(sep) + len(more) if index < len(items) - 1 else 0)
+        if len(sep.join([*shown, item])) > room:
+            shown.append(more)
+            break
+        shown.append(item)
+    return sep.join(shown)

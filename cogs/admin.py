@@ -14,6 +14,7 @@ from discord.ext import commands
 from bot.i18n import L, t
 from bot.models import Mode
 from bot.policy import GuildPolicy, mode_names
+from bot.render import fit_list
 
 if TYPE_CHECKING:
     from bot.app import MJBot
@@ -39,14 +40,16 @@ def policy_embed(lang: str, policy: GuildPolicy, title_key: str = "admin.title")
     embed.add_field(
         name=t(lang, "admin.quota"), value=str(policy.daily_quota) if policy.daily_quota else no_limit
     )
-    roles = "\n".join(f"<@&{role}>: {quota or no_limit}" for role, quota in policy.role_quotas) or none
+    roles = fit_list([f"<@&{role}>: {quota or no_limit}" for role, quota in policy.role_quotas], lang, 1024)
+    roles = roles or none
     embed.add_field(name=t(lang, "admin.role_quotas"), value=roles)
     per_server = str(policy.guild_concurrency) if policy.guild_concurrency else no_limit
     concurrency = t(lang, "admin.concurrency_value", per_user=policy.user_concurrency, per_server=per_server)
     embed.add_field(name=t(lang, "admin.concurrency"), value=concurrency)
     cooldown = t(lang, "admin.seconds", seconds=f"{policy.cooldown:g}") if policy.cooldown else none
     embed.add_field(name=t(lang, "admin.cooldown"), value=cooldown)
-    channels = " ".join(f"<#{c}>" for c in sorted(policy.channel_ids)) or t(lang, "admin.every_channel")
+    channels = fit_list([f"<#{c}>" for c in sorted(policy.channel_ids)], lang, 1024, sep=" ")
+    channels = channels or t(lang, "admin.every_channel")
     embed.add_field(name=t(lang, "admin.channels"), value=channels, inline=False)
     return embed
 

@@ -50,18 +50,6 @@ def _job_line(lang: str, job: Job) -> str:
     return f"`#{job.id}` {emoji} {title} — {t(lang, f'status.{job.status}')}, {when}{link}"
 
 
-def _field_lines(lines: list[str], lang: str, limit: int = 1024) -> str:
-    """As many lines as fit an embed field, then how many more there are."""
-    shown: list[str] = []
-    for index, line in enumerate(lines):
-        more = t(lang, "info.more", count=len(lines) - index)
-        if len("\n".join([*shown, line])) + (len(more) + 1 if index < len(lines) - 1 else 0) > limit:
-            shown.append(more)
-            break
-        shown.append(line)
-    return "\n".join(shown)
-
-
 class HistoryPageButton(
     discord.ui.DynamicItem[discord.ui.Button[Any]],
     template=r"mj:hist:(?P<user>[0-9]{1,20}):(?P<page>[0-9]{1,6})",
@@ -192,7 +180,8 @@ class Jobs(commands.Cog):
         used = await store.charged_since(user_id, interaction.guild_id, day_start(datetime.now(UTC)))
         quota = policy.quota_for(role_ids(interaction))
         embed = discord.Embed(title=t(lang, "info.title"))
-        lines = _field_lines([_job_line(lang, j) for j in unfinished], lang) or t(lang, "info.none")
+        listed = [_job_line(lang, j) for j in unfinished]
+        lines = render.fit_list(listed, lang, 1024, more_key="info.more") or t(lang, "info.none")
         embed.add_field(name=t(lang, "info.running"), value=lines, inline=False)
         embed.add_field(name=t(lang, "info.today"), value=t(lang, "info.today_value", used=used))
         quota_text = (
@@ -241,7 +230,8 @@ class Jobs(commands.Cog):
                 await tell(interaction, "cancel.none")
                 return
             if len(waiting) > 1:
-                await tell(interaction, "cancel.choose", jobs=", ".join(f"#{j.id}" for j in waiting))
+                jobs = render.fit_list([f"#{j.id}" for j in waiting], str(interaction.locale), 1500, sep=", ")
+                await tell(interaction, "cancel.choose", jobs=jobs)
                 return
             job = waiting[0].id
         found = await self.bot.store.get_job(job)

@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from bot.app import MJBot
+from bot.policy import GuildPolicy
 from tests.fakes.discord import FakeDiscord, FakeInteraction, FakeMessage
 from tests.fakes.discord.server import ALL_TEXT_PERMISSIONS
 from tests.fakes.mj_api import FakeMJ
@@ -566,3 +567,18 @@ async def test_stats_show_totals_users_days_modes_and_outcomes(
         "Outcomes": "done: 2\nfailed: 1",
     }
     assert fake_mj.count(IMAGINE) == 3
+
+
+async def test_many_channels_and_roles_still_fit_discords_limits(
+    bot: MJBot, fake_discord: FakeDiscord, fake_mj: FakeMJ
+) -> None:
+    owner = add_admin(fake_discord)
+    many = frozenset(10**18 + n for n in range(80))
+    roles = tuple((10**18 + n, 5) for n in range(60))
+    await bot.policies.set(fake_discord.guild_id, GuildPolicy(channel_ids=many, role_quotas=roles))
+    shown = embed_fields(private_embed(await admin(fake_discord, owner, "show")))[1]
+    assert len(shown["Channels"]) <= 1024 and shown["Channels"].endswith("more")
+    assert len(shown["Role quotas"]) <= 1024 and shown["Role quotas"].endswith("more")
+    user = fake_discord.add_user("lost")
+    text = await refused(bot, fake_discord, fake_mj, user, run_imagine(fake_discord, user, "a map"))
+    assert text.startswith("The bot can't be used in this channel.") and "(+40)" in text

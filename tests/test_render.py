@@ -138,3 +138,13 @@ def test_a_prompt_full_of_markdown_never_pushes_out_the_mention_or_status(
         shown = content.split("…")[0]
         assert "<@42>" not in shown  # the prompt was cut, not the mention
         assert (len(shown) - len(shown.rstrip("\\"))) % 2 == 0  # and not in half an escape
+
+
+def test_fit_list_keeps_to_its_limit_and_counts_the_rest() -> None:
+    items = [f"<#{1000 + n}>" for n in range(300)]
+    text = render.fit_list(items, "en-US", 1024, sep=" ")
+    assert len(text) <= 1024
+    shown = text.split(" ")
+    assert shown[0] == "<#1000>" and text.endswith(f"…and {300 - len(shown) + 3} more")
+    assert render.fit_list(["a", "b"], "en-US", 1024) == "a\nb", "what fits is all shown"
+    assert render.fit_list([], "en-US", 1024) == ""

@@ -233,6 +233,7 @@ MESSAGES: dict[str, str] = {
     "info.today_value": "{used} jobs (failures are not counted)",
     "info.quota": "Quota left",
     "info.more": "…and {count} more (see /history)",
+    "list.more": "…and {count} more",
     "info.quota_value": "{left} of {quota} today",
     "info.unlimited": "no daily limit",
     "info.limits": "Limits",

@@ -232,6 +232,7 @@ MESSAGES: dict[str, str] = {
     "info.today_value": "{used} 个任务（失败的不计入）",
     "info.quota": "剩余配额",
     "info.more": "……还有 {count} 个（见 /历史记录）",
+    "list.more": "……还有 {count} 个",
     "info.quota_value": "今日剩余 {left}/{quota}",
     "info.unlimited": "无每日限制",
     "info.limits": "限制",
