@@ -37,6 +37,11 @@ def highlight(prompt: str, word: str) -> str:
     return re.sub(re.escape(word), lambda m: HIGHLIGHT.format(m[0]), prompt, flags=re.IGNORECASE)
 
 
+def _short(word: str, limit: int = 20) -> str:
+    """A banned word short enough for a modal label (45 characters), its ⟦marks⟧ kept whole."""
+    return word if len(word) <= limit else word[: limit - 1] + "…"
+
+
 def contains_word(prompt: str, word: str) -> bool:
     return re.search(rf"(?<!\w){re.escape(word)}(?!\w)", prompt, flags=re.IGNORECASE) is not None
 
@@ -245,7 +250,9 @@ class Actions(commands.Cog):
             modal = prompt_modal(
                 f"mj:modal:edit:{job.id}",
                 title=t(lang, "modal.prompt.title"),
-                label=t(lang, "modal.banned.label", word=word) if word else t(lang, "modal.prompt.label"),
+                label=t(lang, "modal.banned.label", word=_short(word))
+                if word
+                else t(lang, "modal.prompt.label"),
                 value=highlight(job.prompt, word) if word else job.prompt,
             )
         else:

@@ -327,3 +327,16 @@ async def test_a_job_waiting_for_its_prompt_survives_a_restart(
         await send_prompt(fake_discord, variation, user, "a paper boat at night")
         await fake_discord.wait_for(lambda: has_image(variation), timeout=20)
     assert [r.json["prompt"] for r in fake_mj.requests if r.route == MODAL] == ["a paper boat at night"]
+
+
+async def test_a_long_banned_word_keeps_its_marks_in_the_modal_label(
+    bot: MJBot, fake_discord: FakeDiscord, fake_mj: FakeMJ
+) -> None:
+    user = fake_discord.add_user("longword")
+    word = "extraordinarilylongforbiddenword"
+    rejected = await imagine(fake_discord, user, f"a {word} [code24:{word}]")
+    await fake_discord.wait_for(lambda: "Edit prompt" in str(rejected.components), timeout=20)
+    click = await open_window(fake_discord, rejected, user)
+    label = click.modal["components"][0]["components"][0]["label"]  # type: ignore[index]
+    assert len(label) <= 45 and label.endswith("…⟧")
+    assert modal_value(click).startswith(f"a ⟦{word}⟧"), "the prompt itself keeps the whole word"
