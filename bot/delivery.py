@@ -302,7 +302,7 @@ class Writer:
             try:
                 dm = await self._client.create_dm(discord.Object(job.user_id))
                 await dm.send(
-                    content=(note + content)[:2000],
+                    content=note + render.job_content(job, render.CONTENT_LIMIT - len(note)),
                     view=view or discord.utils.MISSING,
                     files=files or discord.utils.MISSING,
                 )

@@ -192,16 +192,16 @@ def _mode_tag(job: Job) -> str:
     return t(job.locale, "job.done") + (f" ({', '.join(parts)})" if parts else "")
 
 
-def job_content(job: Job) -> str:
-    """The whole message text for a job, always within Discord's 2000-character limit.
+def job_content(job: Job, limit: int = CONTENT_LIMIT) -> str:
+    """The whole message text for a job, always within `limit` (Discord's 2000 characters).
 
     The prompt gives way first, so the mention and the status line always show (the status
     whole up to STATUS_SHOWN characters).
     """
     status = _cut(job_status_line(job), STATUS_SHOWN)
     frame = len(job_title(replace(job, prompt=""))) + 1 + len(status)  # everything but the prompt
-    content = f"{job_title(job, min(PROMPT_SHOWN, CONTENT_LIMIT - frame))}\n{status}"
-    return content[:CONTENT_LIMIT]  # only reached by an absurdly long action title
+    content = f"{job_title(job, min(PROMPT_SHOWN, limit - frame))}\n{status}"
+    return content[:limit]  # only reached by an absurdly long action title
 
 
 def fit_list(

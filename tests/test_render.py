@@ -148,3 +148,9 @@ def test_fit_list_keeps_to_its_limit_and_counts_the_rest() -> None:
     assert shown[0] == "<#1000>" and text.endswith(f"…and {300 - len(shown) + 3} more")
     assert render.fit_list(["a", "b"], "en-US", 1024) == "a\nb", "what fits is all shown"
     assert render.fit_list([], "en-US", 1024) == ""
+
+
+def test_content_fits_a_smaller_limit_with_its_status_whole() -> None:
+    job = make_job(status=JobStatus.FAILED, detail="the API said no", prompt="_*" * 900)
+    content = render.job_content(job, limit=1880)  # room left by the note of a DM fallback
+    assert len(content) <= 1880 and content.endswith("the API said no")
