@@ -145,11 +145,11 @@ class Jobs(commands.Cog):
                 found.task_id, max_bytes=self.bot.settings.max_image_bytes
             )
             fitted = await asyncio.to_thread(fit_to_limit, data, interaction.filesize_limit, kind)
-        except (MJError, ImageDoesNotFit):
-            await (
-                interaction.delete_original_response()
-            )  # the public "thinking…" gives way to a private answer
-            await tell(interaction, "show.image_gone", job=job)
+        except (MJError, ImageDoesNotFit) as err:
+            # The public "thinking…" gives way to a private answer.
+            await interaction.delete_original_response()
+            key = "show.too_large" if isinstance(err, ImageDoesNotFit) else "show.image_gone"
+            await tell(interaction, key, job=job)
             return
         buttons = await self.bot.store.buttons_for_job(found.id)
         file = discord.File(io.BytesIO(fitted.data), filename=f"{found.task_id}.{fitted.filename_ext}")

@@ -138,7 +138,6 @@ MESSAGES: dict[str, str] = {
     "detail.undelivered": "The result could not be posted in its channel or by DM. Use /show job:{job} where you can see it.",
     "detail.dm_closed": "Direct messages are closed: nothing was submitted.",
     "detail.dm_unchecked": "The bot restarted before it could reach your direct messages. Nothing was submitted.",
-    "detail.modal_refused": "The API refused the edited prompt: {description}",
     # -- buttons -----------------------------------------------------------------------------------
     "button.check_again": "Check again",
     "button.retry": "Retry",
@@ -163,7 +162,6 @@ MESSAGES: dict[str, str] = {
     "click.not_running": "This job is no longer running; its message shows its final state.",
     "click.already_retried": "This job was already retried.",
     "click.not_waiting": "This job no longer waits for a prompt.",
-    "click.edit_only_imagine": "Only a rejected /imagine prompt can be edited here.",
     "permissions.missing": (
         "I can't post results in this channel: I'm missing {permissions}. "
         "Ask a server admin to grant them; nothing was submitted."
@@ -173,7 +171,6 @@ MESSAGES: dict[str, str] = {
     "imagine.dm_closed": "I can't send you direct messages (your privacy settings block them). Nothing was submitted.",
     "modal.still_banned": "The prompt still contains the banned word **{word}**. Nothing was submitted.",
     "modal.empty": "The prompt is empty. Nothing was submitted.",
-    "modal.submitted": "Submitted: the job's message will update.",
     # -- refusals (nothing is submitted) -----------------------------------------------------------
     "refuse.mode": "**{mode}** mode is not allowed in this server. Allowed: {allowed}.",
     "refuse.channel": "The bot can't be used in this channel. Use it in {channels}.",
@@ -224,7 +221,7 @@ MESSAGES: dict[str, str] = {
     "status.CANCELLED": "cancelled",
     "show.unknown": "There is no job #{job} in this server.",
     "show.not_done": "Job #{job} has no finished image to show (status: {status}).",
-    "show.posting": "Posting job #{job} again…",
+    "show.too_large": "Job #{job}'s image is too large to upload here, even re-encoded.",
     "show.image_gone": "The API no longer has the image of job #{job}.",
     "info.title": "Your jobs and limits",
     "info.running": "Running and waiting",

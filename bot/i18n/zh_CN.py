@@ -138,7 +138,6 @@ MESSAGES: dict[str, str] = {
     "detail.undelivered": "结果无法在其频道或通过私信发布。请在你能看到的地方使用 /展示 任务:{job}。",
     "detail.dm_closed": "私信已关闭：未提交任何内容。",
     "detail.dm_unchecked": "机器人在联系你的私信之前重启了。未提交任何内容。",
-    "detail.modal_refused": "API 拒绝了修改后的提示词：{description}",
     # -- buttons -----------------------------------------------------------------------------------
     "button.check_again": "重新查询",
     "button.retry": "重试",
@@ -163,7 +162,6 @@ MESSAGES: dict[str, str] = {
     "click.not_running": "此任务已不在运行，消息显示的是它的最终状态。",
     "click.already_retried": "此任务已经重试过了。",
     "click.not_waiting": "此任务已不再等待提示词。",
-    "click.edit_only_imagine": "这里只能编辑被拒绝的 /想象 提示词。",
     "permissions.missing": (
         "我无法在此频道发布结果：缺少 {permissions} 权限。请服务器管理员授予该权限；未提交任何内容。"
     ),
@@ -172,7 +170,6 @@ MESSAGES: dict[str, str] = {
     "imagine.dm_closed": "我无法给你发私信（你在此服务器关闭了私信）。未提交任何内容。",
     "modal.still_banned": "提示词仍包含违禁词 **{word}**。未提交任何内容。",
     "modal.empty": "提示词为空。未提交任何内容。",
-    "modal.submitted": "已提交：任务消息将会更新。",
     # -- refusals (nothing is submitted) -----------------------------------------------------------
     "refuse.mode": "本服务器不允许使用 **{mode}** 模式。允许的模式：{allowed}。",
     "refuse.channel": "此频道不能使用本机器人。请在 {channels} 中使用。",
@@ -223,7 +220,7 @@ MESSAGES: dict[str, str] = {
     "status.CANCELLED": "已取消",
     "show.unknown": "本服务器中没有任务 #{job}。",
     "show.not_done": "任务 #{job} 没有可展示的成品图（当前状态：{status}）。",
-    "show.posting": "正在重新发布任务 #{job}…",
+    "show.too_large": "任务 #{job} 的图片太大，即使重新编码也无法在此上传。",
     "show.image_gone": "API 已不再保存任务 #{job} 的图片。",
     "info.title": "你的任务与限制",
     "info.running": "运行中和等待中",
