@@ -28,11 +28,6 @@ def missing_permissions_message(interaction: discord.Interaction[Any]) -> str | 
     return t(interaction.locale, "permissions.missing", permissions=", ".join(missing))
 
 
-def role_ids(interaction: discord.Interaction[Any]) -> list[int]:
-    user = interaction.user
-    return [role.id for role in user.roles] if isinstance(user, discord.Member) else []
-
-
 async def member_role_ids(interaction: discord.Interaction[Any], guild_id: int | None) -> list[int]:
     """The user's roles in the guild a job belongs to, also when they click in a direct message."""
     user = interaction.user

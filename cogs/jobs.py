@@ -19,7 +19,7 @@ from bot.mj.errors import MJError
 from bot.models import BotType, JobStatus
 from bot.policy import day_start
 from bot.views import result_view
-from cogs.checks import jump_url, role_ids, tell
+from cogs.checks import jump_url, member_role_ids, tell
 from cogs.imagine import effective_defaults
 
 if TYPE_CHECKING:
@@ -178,7 +178,7 @@ class Jobs(commands.Cog):
         policy = self.bot.policies.get(interaction.guild_id)
         unfinished = await store.unfinished_jobs(user_id)
         used = await store.charged_since(user_id, interaction.guild_id, day_start(datetime.now(UTC)))
-        quota = policy.quota_for(role_ids(interaction))
+        quota = policy.quota_for(await member_role_ids(interaction, interaction.guild_id))
         embed = discord.Embed(title=t(lang, "info.title"))
         listed = [_job_line(lang, j) for j in unfinished]
         lines = render.fit_list(listed, lang, 1024, more_key="info.more") or t(lang, "info.none")
