@@ -15,6 +15,7 @@ from tests.harness import running_bot
 from tests.test_e2e_clicks import ephemeral_text
 from tests.test_e2e_imagine import has_image
 from tests.test_e2e_modals import button_id
+from tests.test_e2e_resilience import imagine_then_lose_the_channel
 
 IMAGINE = "POST /mj/submit/imagine"
 UPDATE_MESSAGE = 7  # the click was taken: its buttons are updated
@@ -77,12 +78,7 @@ async def test_a_result_nobody_can_receive_is_kept_for_show(
 ) -> None:
     fake_mj.default_duration = 1.5
     user = fake_discord.add_user("ivo")
-    channel = fake_discord.add_channel("doomed")
-    command = await fake_discord.invoke(
-        "imagine", {"prompt": "a lost kite"}, user_id=user, channel_id=channel
-    )
-    await fake_discord.wait_for(lambda: command.message_id is not None)
-    fake_discord.delete_channel(channel)
+    await imagine_then_lose_the_channel(fake_discord, user, "a lost kite")
     fake_discord.closed_dms.add(user)
 
     await fake_discord.wait_for(lambda: bot.writer.stats.undeliverable == 1, timeout=20)

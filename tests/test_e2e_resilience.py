@@ -146,17 +146,20 @@ async def test_deleted_progress_message_is_posted_again(
     assert result.content.startswith(f"**a paper boat** — <@{user}>")
 
 
+async def imagine_then_lose_the_channel(fake_discord: FakeDiscord, user: int, prompt: str) -> None:
+    """Start a job in a new channel, which is deleted once the job's first message is there."""
+    channel = fake_discord.add_channel("doomed")
+    interaction = await fake_discord.invoke("imagine", {"prompt": prompt}, user_id=user, channel_id=channel)
+    await fake_discord.wait_for(lambda: interaction.message_id is not None)
+    fake_discord.delete_channel(channel)
+
+
 async def test_deleted_channel_sends_the_result_by_dm(
     bot: MJBot, fake_discord: FakeDiscord, fake_mj: FakeMJ
 ) -> None:
     fake_mj.default_duration = 2.0
     user = fake_discord.add_user("sam")
-    channel = fake_discord.add_channel("doomed")
-    interaction = await fake_discord.invoke(
-        "imagine", {"prompt": "a comet"}, user_id=user, channel_id=channel
-    )
-    await fake_discord.wait_for(lambda: interaction.message_id is not None)
-    fake_discord.delete_channel(channel)
+    await imagine_then_lose_the_channel(fake_discord, user, "a comet")
 
     def dm_results() -> list[FakeMessage]:
         return [
