@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from bot.app import MJBot
+from bot.models import Job, JobStatus
 from bot.policy import GuildPolicy
 from tests.fakes.discord import FakeDiscord, FakeInteraction, FakeMessage
 from tests.fakes.discord.server import ALL_TEXT_PERMISSIONS
@@ -83,13 +84,31 @@ async def refused(
     bot: MJBot, discord: FakeDiscord, mj: FakeMJ, user: int, start: Callable[[], Awaitable[FakeInteraction]]
 ) -> str:
     """The private refusal `start` (an /imagine or a click) gets; it must create no job and reach no API."""
+    await submits_settled(bot)
     jobs, sent = await bot.store.count_user_jobs(user), submits(mj)
     interaction = await answered(discord, await start())
     text = ephemeral_text(interaction)
-    await asyncio.sleep(SETTLE)
+    await submits_settled(bot)
     assert await bot.store.count_user_jobs(user) == jobs, f"a refused submit wrote a job: {text}"
     assert submits(mj) == sent, f"a refused submit reached the API: {text}"
     return text
+
+
+async def submits_settled(bot: MJBot) -> None:
+    """Until no job waits in the bot's queue or is being submitted: every submit already made has landed."""
+
+    def could_go(job: Job) -> bool:
+        if job.status is JobStatus.SUBMITTING:
+            return True
+        waiting = job.next_attempt_at is not None and job.next_attempt_at > datetime.now(UTC)
+        blocked = bot.engine.slots.blocked(job.user_id, job.guild_id) is not None
+        return job.status is JobStatus.QUEUED and not waiting and not blocked
+
+    async with asyncio.timeout(10):
+        while True:
+            if not any(could_go(job) for job in await bot.store.open_jobs()):
+                return
+            await asyncio.sleep(0.02)
 
 
 def run_imagine(
