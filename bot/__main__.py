@@ -39,6 +39,7 @@ async def open_bot(settings: Settings) -> AsyncIterator[MJBot]:
                 settings.mj_api_key,
                 user_agent=USER_AGENT,
                 timeout=settings.mj_timeout,
+                mode_flag=settings.mj_mode_flag,
             )
             bot = MJBot(settings=settings, store=store, mj=mj)
             try:

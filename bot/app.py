@@ -12,6 +12,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.alerts import OperatorAlerts
 from bot.config import Settings
 from bot.delivery import Writer
 from bot.discord_api import use_gateway_of_rest_base
@@ -74,7 +75,10 @@ class MJBot(commands.Bot):
             coalesce=settings.coalesce_edits,
         )
         self.item_templates: list[re.Pattern[str]] = []
-        self.engine = Engine(store, mj, self.writer, settings, self.registry, policies=self.policies)
+        self.alerts = OperatorAlerts(self, store, self.policies, self.registry)
+        self.engine = Engine(
+            store, mj, self.writer, settings, self.registry, policies=self.policies, alerts=self.alerts
+        )
         self.tree.error(self.on_app_command_error)
 
     async def setup_hook(self) -> None:
@@ -85,6 +89,7 @@ class MJBot(commands.Bot):
             await self.load_extension(extension)
         self.add_dynamic_items(*DYNAMIC_ITEMS)
         await self.policies.load()
+        await self.alerts.load()
         await self.engine.start()
         await self.sync_commands_if_changed()
 

@@ -24,6 +24,7 @@ import discord
 from bot.config import Settings, SettingsError
 from bot.mj.client import MJClient
 from bot.mj.errors import (
+    KeyProblem,
     MJAuthError,
     MJError,
     MJHTTPError,
@@ -132,25 +133,34 @@ def _unreachable_reason(err: MJTransientError) -> str | None:
     return reason[:1].lower() + reason[1:]
 
 
+def _client(session: aiohttp.ClientSession, settings: Settings, user_agent: str) -> MJClient:
+    return MJClient(
+        session,
+        settings.mj_base_url,
+        settings.mj_api_key,
+        user_agent=user_agent,
+        timeout=min(settings.mj_timeout, PROBE_TIMEOUT),
+        retries=PROBE_RETRIES,
+        backoff=PROBE_BACKOFF,
+        backoff_max=PROBE_BACKOFF,
+    )
+
+
 async def check_mj_api(settings: Settings, *, user_agent: str) -> CheckResult:
     """Call the MJ API once through the bot's own client and say, in plain words, how it answered."""
     base = settings.mj_base_url
     timeout = min(settings.mj_timeout, PROBE_TIMEOUT)
     async with aiohttp.ClientSession() as session:
-        client = MJClient(
-            session,
-            base,
-            settings.mj_api_key,
-            user_agent=user_agent,
-            timeout=timeout,
-            retries=PROBE_RETRIES,
-            backoff=PROBE_BACKOFF,
-            backoff_max=PROBE_BACKOFF,
-        )
         try:
-            await client.probe()
-        except MJAuthError:
-            return CheckResult(False, f"The MJ API at {base} refused the key: MJ_API_KEY is wrong (HTTP 401)")
+            await _client(session, settings, user_agent).probe()
+        except MJAuthError as err:
+            problem = {
+                KeyProblem.WRONG: "MJ_API_KEY is wrong",
+                KeyProblem.EXHAUSTED: "the key's own quota is used up",
+                KeyProblem.EXPIRED: "the key has expired",
+                KeyProblem.DISABLED: "the key is disabled",
+            }[err.problem]
+            return CheckResult(False, f"The MJ API at {base} refused the key: {problem} (HTTP 401)")
         except MJUserAgentRefused:
             return CheckResult(
                 False,
@@ -173,10 +183,30 @@ async def check_mj_api(settings: Settings, *, user_agent: str) -> CheckResult:
     return CheckResult(True, f"The MJ API at {base} accepted the key and the User-Agent")
 
 
+async def check_balance(settings: Settings, *, user_agent: str) -> CheckResult:
+    """The key's balance, where the relay reports it (new-api's billing routes); an empty one fails."""
+    async with aiohttp.ClientSession() as session:
+        try:
+            balance = await _client(session, settings, user_agent).balance()
+        except MJError as err:
+            return CheckResult(True, f"MJ API balance: unknown ({err})")
+    if balance is None:
+        return CheckResult(True, "MJ API balance: not reported by this API")
+    if balance.unlimited:
+        return CheckResult(True, f"MJ API balance: unlimited (${balance.used_usd:,.2f} used)")
+    line = f"MJ API balance: ${balance.left_usd:,.2f} left (${balance.used_usd:,.2f} used)"
+    if balance.left_usd <= 0:
+        return CheckResult(False, line + ": jobs will be refused until it is topped up")
+    return CheckResult(True, line)
+
+
 async def run_checks(settings: Settings, *, user_agent: str) -> list[CheckResult]:
     """Every check after the settings were read, in report order."""
+    api = await check_mj_api(settings, user_agent=user_agent)
+    balance = [await check_balance(settings, user_agent=user_agent)] if api.passed else []
     return [
-        await check_mj_api(settings, user_agent=user_agent),
+        api,
+        *balance,
         check_invite(settings),
         *check_guilds(settings),
     ]

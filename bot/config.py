@@ -47,6 +47,8 @@ class Settings:
     edit_interval: float = 1.5
     coalesce_edits: bool = True
     mj_timeout: float = 30.0
+    # Also write the mode as --fast/--relax/--turbo in the prompt (new-api drops accountFilter by default).
+    mj_mode_flag: bool = True
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, *, dotenv: bool = True) -> Settings:
@@ -74,6 +76,7 @@ class Settings:
             queue_full_retry_base=reader.seconds("QUEUE_FULL_RETRY_BASE", cls.queue_full_retry_base),
             edit_interval=reader.seconds("EDIT_INTERVAL", cls.edit_interval, allow_zero=True),
             coalesce_edits=reader.flag("COALESCE_EDITS", cls.coalesce_edits),
+            mj_mode_flag=reader.flag("MJ_MODE_FLAG", cls.mj_mode_flag),
         )
         if settings.poll_max_interval < settings.poll_min_interval:
             raise SettingsError("POLL_MAX_INTERVAL must not be smaller than POLL_MIN_INTERVAL")

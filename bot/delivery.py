@@ -22,8 +22,9 @@ from bot import render
 from bot.channel_budget import ChannelBudget
 from bot.i18n import t
 from bot.images import DEFAULT_UPLOAD_LIMIT, ImageDoesNotFit, fit_to_limit
-from bot.mj.errors import MJImageTooLarge
-from bot.models import Job, JobStatus
+from bot.mj.buttons import relay_can_run
+from bot.mj.errors import MJError, MJImageGone, MJImageTooLarge
+from bot.models import Job, JobStatus, Reason, ReasonCode
 from bot.storage import ButtonSpec
 from bot.views import job_view
 
@@ -33,6 +34,9 @@ if TYPE_CHECKING:
     from bot.storage import Store
 
 log = logging.getLogger(__name__)
+
+MAX_IMAGE_TRIES = 6  # downloads of a result's image before the job fails (each try retries transient errors)
+MAX_GONE_TRIES = 2  # the API said the image is gone: once more, then the job fails
 
 
 class Undeliverable(Exception):
@@ -217,8 +221,8 @@ class Writer:
         self.stats.undeliverable += 1
         self._forget(job.id)
         if write.task is not None and job.status is JobStatus.DELIVERING:
-            detail = t(job.locale, "detail.undelivered", job=job.id)
-            await self._store.set_status(job.id, JobStatus.DONE, detail=detail, shown=True)
+            undelivered = Reason.of(ReasonCode.UNDELIVERED, job=job.id)
+            await self._store.set_status(job.id, JobStatus.DONE, reason=undelivered, shown=True)
         else:
             await self._store.mark_shown(job.id, job.status)  # nowhere to show it: a restart need not try
 
@@ -227,7 +231,7 @@ class Writer:
     async def _write(self, write: _Write) -> None:
         job = write.job
         if write.task is not None and job.status is JobStatus.DELIVERING:
-            await self._deliver_image(job, write.task)
+            await self._deliver_image(job, write.task, write.attempts)
             return
         content = render.job_content(job)
         last = self._last_sent.get(job.id)
@@ -239,24 +243,37 @@ class Writer:
             await self._store.mark_shown(job.id, job.status)
             self._forget(job.id)
 
-    async def _deliver_image(self, job: Job, task: Task) -> None:
-        """Download, fit, post; only then mark the job DONE, so a crash in between delivers again."""
+    async def _deliver_image(self, job: Job, task: Task, attempts: int) -> None:
+        """Download, fit, post; only then mark the job DONE, so a crash in between delivers again.
+
+        An image that cannot be had fails the job after a few tries, with words the user can act on.
+        """
         limit = job.upload_limit or DEFAULT_UPLOAD_LIMIT
         try:
             data, content_type = await self._mj.download_image(task.id, max_bytes=self._max_image_bytes)
             fitted = await asyncio.to_thread(fit_to_limit, data, limit, content_type)
         except (ImageDoesNotFit, MJImageTooLarge) as err:
-            failed = replace(
-                job, status=JobStatus.FAILED, detail=t(job.locale, "detail.image_failed", error=err)
-            )
-            with contextlib.suppress(Undeliverable):
-                await self._send(
-                    failed, content=render.job_content(failed), view=None, files=None, final=True
-                )
-            await self._store.set_status(job.id, JobStatus.FAILED, detail=failed.detail, shown=True)
-            self._forget(job.id)
+            log.warning("The image of job %s cannot be posted: %s", job.id, err)
+            if isinstance(err, MJImageTooLarge) or err.too_large:
+                await self._fail_image(job, Reason.of(ReasonCode.IMAGE_TOO_LARGE, mib=limit // (1024 * 1024)))
+            else:
+                await self._fail_image(job, Reason.of(ReasonCode.IMAGE_UNREADABLE))
             return
-        specs = [ButtonSpec(b.custom_id, b.label, b.emoji) for b in task.buttons]
+        except MJImageGone as err:
+            if attempts + 1 < MAX_GONE_TRIES:
+                raise
+            log.warning("The image of job %s is gone: %s", job.id, err)
+            await self._fail_image(job, Reason.of(ReasonCode.IMAGE_GONE))
+            return
+        except MJError as err:
+            if attempts + 1 < MAX_IMAGE_TRIES:
+                raise
+            log.warning("The image of job %s could not be fetched %d times: %s", job.id, attempts + 1, err)
+            await self._fail_image(job, Reason.of(ReasonCode.IMAGE_UNAVAILABLE, tries=attempts + 1))
+            return
+        specs = [
+            ButtonSpec(b.custom_id, b.label, b.emoji) for b in task.buttons if relay_can_run(b.custom_id)
+        ]
         buttons = await self._store.save_buttons(job.id, specs)
         done = replace(job, status=JobStatus.DONE)
         file = discord.File(io.BytesIO(fitted.data), filename=f"{task.id}.{fitted.filename_ext}")
@@ -266,6 +283,13 @@ class Writer:
         self.stats.delivered += 1
         if fitted.reencoded:
             self.stats.reencoded += 1
+        self._forget(job.id)
+
+    async def _fail_image(self, job: Job, why: Reason) -> None:
+        failed = replace(job, status=JobStatus.FAILED, reason=why)
+        with contextlib.suppress(Undeliverable):
+            await self._send(failed, content=render.job_content(failed), view=None, files=None, final=True)
+        await self._store.set_status(job.id, JobStatus.FAILED, reason=why, shown=True)
         self._forget(job.id)
 
     def _forget(self, job_id: int) -> None:

@@ -17,7 +17,11 @@ _MIN_SIDE = 512
 
 
 class ImageDoesNotFit(Exception):
-    """Even re-encoded and downscaled, the image stays over the limit (or is not an image)."""
+    """Even re-encoded and downscaled, the image stays over the limit (`too_large`), or is not an image."""
+
+    def __init__(self, message: str, *, too_large: bool) -> None:
+        super().__init__(message)
+        self.too_large = too_large
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,12 +39,14 @@ def fit_to_limit(data: bytes, limit: int, content_type: str = "image/png") -> Fi
         with Image.open(io.BytesIO(data)) as probe:
             size = probe.size
             if size[0] * size[1] > MAX_PIXELS:
-                raise ImageDoesNotFit(f"the image is too large to process ({size[0]}×{size[1]})")
+                raise ImageDoesNotFit(
+                    f"the image is too large to process ({size[0]}×{size[1]})", too_large=True
+                )
             if len(data) <= limit:
                 return FittedImage(data, ext, reencoded=False, size=size)
             image = probe.convert("RGB")
     except (OSError, Image.DecompressionBombError) as err:
-        raise ImageDoesNotFit("the API sent something that is not a readable image") from err
+        raise ImageDoesNotFit("the API sent something that is not a readable image", too_large=False) from err
 
     while True:
         for quality in _JPEG_QUALITIES:
@@ -57,5 +63,7 @@ def fit_to_limit(data: bytes, limit: int, content_type: str = "image/png") -> Fi
                 return FittedImage(buffer.getvalue(), "jpg", reencoded=True, size=image.size)
         width, height = image.size
         if min(width, height) <= _MIN_SIDE:
-            raise ImageDoesNotFit(f"the image stays over the {limit // (1024 * 1024)} MiB upload limit")
+            raise ImageDoesNotFit(
+                f"the image stays over the {limit // (1024 * 1024)} MiB upload limit", too_large=True
+            )
         image = image.resize((int(width * 0.75), int(height * 0.75)), Image.Resampling.LANCZOS)

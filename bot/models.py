@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from types import MappingProxyType
 
 
 class JobStatus(StrEnum):
@@ -40,6 +42,69 @@ class JobStatus(StrEnum):
 _FINAL = frozenset(
     {JobStatus.DONE, JobStatus.FAILED, JobStatus.REJECTED, JobStatus.UNCERTAIN, JobStatus.CANCELLED}
 )
+
+
+class ReasonCode(StrEnum):
+    """Why a job is where it is. Stored as a code with its arguments; `render` words it for the reader.
+
+    Each code is the message key `reason.<code>`; API text (a failReason, a refusal's description) travels
+    as an argument, untranslated.
+    """
+
+    CANCELLED = "cancelled"  # by its owner
+    DM_CLOSED = "dm_closed"
+    DM_UNCHECKED = "dm_unchecked"  # the bot restarted before the DM was tried
+    NOT_POSTED = "not_posted"  # the answer to the interaction could not be sent
+    UNCERTAIN_RESTART = "uncertain_restart"
+    UNCERTAIN_ERROR = "uncertain_error"
+    UNCERTAIN_TIMEOUT = "uncertain_timeout"
+    # A busy or unreachable API: retried (attempt), then given up (minutes). See jobs/outcomes.RetryCause.
+    RETRY_UNREACHABLE = "retry_unreachable"
+    RETRY_UPSTREAM = "retry_upstream"
+    RETRY_QUEUE_FULL = "retry_queue_full"
+    RETRY_NO_WORKER = "retry_no_worker"
+    RETRY_RATE_LIMITED = "retry_rate_limited"
+    GAVE_UP_UNREACHABLE = "gave_up_unreachable"
+    GAVE_UP_UPSTREAM = "gave_up_upstream"
+    GAVE_UP_QUEUE_FULL = "gave_up_queue_full"
+    GAVE_UP_NO_WORKER = "gave_up_no_worker"
+    GAVE_UP_RATE_LIMITED = "gave_up_rate_limited"
+    REFUSED = "refused"  # description: the API's words
+    UNSUPPORTED_ACTION = "unsupported_action"  # the relay cannot run this button
+    PARENT_GONE = "parent_gone"  # the API no longer knows the task a button belongs to
+    PARENT_NOT_READY = "parent_not_ready"
+    TASK_FAILED = "task_failed"  # text: the API's failReason ("" when it gave none)
+    TASK_CANCELLED = "task_cancelled"
+    RELAY_TIMEOUT = "relay_timeout"  # new-api ends a task unfinished after an hour
+    TASK_LOST = "task_lost"
+    IMAGE_TOO_LARGE = "image_too_large"  # mib
+    IMAGE_UNREADABLE = "image_unreadable"
+    IMAGE_GONE = "image_gone"  # the image link at the API expired
+    IMAGE_UNAVAILABLE = "image_unavailable"  # tries
+    UNDELIVERED = "undelivered"  # job
+    # Only the operator can fix these; they are told once per outage (bot/alerts.py).
+    CREDIT_EXHAUSTED = "credit_exhausted"
+    WRONG_KEY = "wrong_key"
+    KEY_EXHAUSTED = "key_exhausted"
+    KEY_EXPIRED = "key_expired"
+    KEY_DISABLED = "key_disabled"
+    USER_AGENT_REFUSED = "user_agent_refused"
+    WAITING_SLOT = "waiting_slot"  # running, limit (shown, never stored)
+    WAITING_GUILD = "waiting_guild"  # running, limit (shown, never stored)
+    LEGACY = "legacy"  # text: a sentence stored before reasons were codes
+
+
+ReasonArg = str | int
+
+
+@dataclass(frozen=True, slots=True)
+class Reason:
+    code: ReasonCode
+    args: Mapping[str, ReasonArg] = field(default_factory=lambda: MappingProxyType({}))
+
+    @classmethod
+    def of(cls, code: ReasonCode, **args: ReasonArg) -> Reason:
+        return cls(code, MappingProxyType(dict(args)))
 
 
 class Mode(StrEnum):
@@ -94,7 +159,7 @@ class Job:
     task_action: str | None
     progress: int
     queue_position: int | None
-    detail: str | None
+    reason: Reason | None
     upload_limit: int | None
     submit_attempts: int
     next_attempt_at: datetime | None

@@ -56,6 +56,7 @@ class GuildPolicy:
     guild_concurrency: int | None = None
     cooldown: float = 0.0  # seconds between two submits of one user
     channel_ids: frozenset[int] = frozenset()  # empty: every channel
+    alert_channel_id: int | None = None  # where outages are told; None: by DM to the server's owner
 
     def quota_for(self, role_ids: Iterable[int]) -> int | None:
         """A member's daily quota: the highest quota of their roles (a role's 0 is no limit), else the guild's."""
@@ -93,6 +94,7 @@ class GuildPolicy:
                 "guild_concurrency": self.guild_concurrency,
                 "cooldown": self.cooldown,
                 "channel_ids": sorted(self.channel_ids),
+                "alert_channel_id": self.alert_channel_id,
             }
         )
 
@@ -108,6 +110,7 @@ class GuildPolicy:
             guild_concurrency=data.get("guild_concurrency"),
             cooldown=float(data.get("cooldown", 0.0)),
             channel_ids=frozenset(int(c) for c in data.get("channel_ids", [])),
+            alert_channel_id=int(data["alert_channel_id"]) if data.get("alert_channel_id") else None,
         )
 
 

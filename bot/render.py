@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from discord.utils import escape_markdown, escape_mentions
 
 from bot.i18n import t
-from bot.models import BotType, Job, JobStatus
+from bot.models import BotType, Job, JobStatus, Reason, ReasonCode
 
 CONTENT_LIMIT = 2000
 PROMPT_SHOWN = 1500  # escaped characters; a message whose status line is long shows fewer
@@ -151,8 +151,8 @@ def job_status_line(job: Job) -> str:
     """The line under the title that says where the job stands, in the job's language."""
     lang = job.locale
     match job.status:
-        case JobStatus.QUEUED if job.detail and (job.submit_attempts or job.detail.startswith("⏳")):
-            return job.detail if job.detail.startswith("⏳") else f"⏳ {job.detail}"
+        case JobStatus.QUEUED if job.reason is not None:
+            return f"⏳ {reason_text(job.reason, lang)}"
         case JobStatus.QUEUED | JobStatus.SUBMITTING:
             return t(lang, "job.waiting")
         case JobStatus.RUNNING | JobStatus.STUCK if job.progress > 0:
@@ -169,13 +169,14 @@ def job_status_line(job: Job) -> str:
         case JobStatus.DONE:
             return _mode_tag(job)
         case JobStatus.FAILED:
-            return t(lang, "job.failed", reason=job.detail or t(lang, "job.no_reason"))
+            why = reason_text(job.reason, lang) if job.reason else t(lang, "job.no_reason")
+            return t(lang, "job.failed", reason=why)
         case JobStatus.REJECTED if job.banned_word:
             return t(lang, "job.rejected_word", word=escape_markdown(job.banned_word))
         case JobStatus.REJECTED:
             return t(lang, "job.rejected")
         case JobStatus.UNCERTAIN:
-            return t(lang, "job.uncertain", detail=job.detail or "")
+            return t(lang, "job.uncertain", detail=reason_text(job.reason, lang) if job.reason else "")
         case JobStatus.WAITING_INPUT:
             return t(lang, "job.waiting_input")
         case JobStatus.CANCELLED:
@@ -183,6 +184,13 @@ def job_status_line(job: Job) -> str:
     if job.status is JobStatus.STUCK:
         line += "\n" + t(lang, "job.stuck")
     return line
+
+
+def reason_text(reason: Reason, lang: str | None) -> str:
+    """A stored reason in the reader's language; the API's own words are shown as they came."""
+    if reason.code is ReasonCode.TASK_FAILED and not reason.args.get("text"):
+        return t(lang, "job.no_reason")
+    return t(lang, f"reason.{reason.code.value}", **reason.args)
 
 
 def _mode_tag(job: Job) -> str:

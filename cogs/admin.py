@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -12,6 +13,8 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.i18n import L, t
+from bot.mj.errors import MJError
+from bot.mj.models import Balance
 from bot.models import Mode
 from bot.policy import GuildPolicy, mode_names
 from bot.render import fit_list
@@ -27,6 +30,7 @@ log = logging.getLogger(__name__)
 MAX_USER_CONCURRENCY = 10
 MAX_GUILD_CONCURRENCY = 1000
 MAX_QUOTA = 10_000
+BALANCE_TIMEOUT = 5.0  # seconds; /admin show says "unknown" rather than wait longer
 
 
 def policy_embed(lang: str, policy: GuildPolicy, title_key: str = "admin.title") -> discord.Embed:
@@ -51,7 +55,17 @@ def policy_embed(lang: str, policy: GuildPolicy, title_key: str = "admin.title")
     channels = fit_list([f"<#{c}>" for c in sorted(policy.channel_ids)], lang, 1024, sep=" ")
     channels = channels or t(lang, "admin.every_channel")
     embed.add_field(name=t(lang, "admin.channels"), value=channels, inline=False)
+    alerts = f"<#{policy.alert_channel_id}>" if policy.alert_channel_id else t(lang, "admin.alerts_owner")
+    embed.add_field(name=t(lang, "admin.alerts"), value=alerts, inline=False)
     return embed
+
+
+def balance_text(lang: str, balance: Balance | None) -> str:
+    if balance is None:
+        return t(lang, "admin.balance_unknown")
+    if balance.unlimited:
+        return t(lang, "admin.balance_unlimited", used=f"{balance.used_usd:,.2f}")
+    return t(lang, "admin.balance_value", left=f"{balance.left_usd:,.2f}", used=f"{balance.used_usd:,.2f}")
 
 
 def stats_embed(lang: str, days: int, stats: GuildStats) -> discord.Embed:
@@ -113,8 +127,32 @@ class Admin(commands.GroupCog, group_name=L("cmd.admin.name"), group_description
 
     @app_commands.command(name=L("cmd.admin.show.name"), description=L("cmd.admin.show.desc"))
     async def show(self, interaction: Interaction) -> None:
-        embed = policy_embed(str(interaction.locale), self._policy(interaction))
-        await interaction.response.send_message(embed=embed, ephemeral=True)
+        lang = str(interaction.locale)
+        await interaction.response.defer(ephemeral=True, thinking=True)  # the balance is asked of the API
+        try:
+            async with asyncio.timeout(BALANCE_TIMEOUT):
+                balance = await self.bot.mj.balance()
+        except (MJError, TimeoutError) as err:
+            log.info("The MJ API's balance could not be read: %s", err)
+            balance = None
+        embed = policy_embed(lang, self._policy(interaction))
+        embed.add_field(name=t(lang, "admin.balance"), value=balance_text(lang, balance), inline=False)
+        await interaction.followup.send(embed=embed, ephemeral=True)
+
+    @app_commands.command(name=L("cmd.admin.alerts.name"), description=L("cmd.admin.alerts.desc"))
+    @app_commands.rename(channel=L("opt.admin.channel.name"))
+    @app_commands.describe(channel=L("opt.admin.alert_channel.desc"))
+    async def alerts(
+        self, interaction: Interaction, channel: discord.TextChannel | discord.Thread | None = None
+    ) -> None:
+        """Where the bot tells of an outage only the operator can fix (credit, key, an unreachable API)."""
+        if channel is not None and not channel.permissions_for(channel.guild.me).send_messages:
+            await interaction.response.send_message(
+                t(interaction.locale, "admin.alerts_cannot_post", channel=channel.mention), ephemeral=True
+            )
+            return
+        policy = replace(self._policy(interaction), alert_channel_id=channel.id if channel else None)
+        await self._save(interaction, policy)
 
     @app_commands.command(name=L("cmd.admin.modes.name"), description=L("cmd.admin.modes.desc"))
     @app_commands.rename(fast=L("choice.fast"), relax=L("choice.relax"), turbo=L("choice.turbo"))

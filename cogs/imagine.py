@@ -11,8 +11,8 @@ from discord.ext import commands
 
 from bot import render
 from bot.admission import Admission, admit
-from bot.i18n import L, t
-from bot.models import BotType, Defaults, Mode, NewJob
+from bot.i18n import L
+from bot.models import BotType, Defaults, Mode, NewJob, ReasonCode
 from bot.policy import Refusal
 from bot.prompt_params import (
     ASPECT_CHOICES,
@@ -137,7 +137,7 @@ async def start_imagine(
             allowed_mentions=discord.AllowedMentions(users=[interaction.user], everyone=False, roles=False),
         )
     except discord.HTTPException:
-        await bot.engine.cancel(job, "The answer to the interaction could not be sent.")
+        await bot.engine.cancel(job, ReasonCode.NOT_POSTED)
         raise
     if response.message_id is not None:
         job = await bot.engine.message_posted(job, response.message_id, content)
@@ -164,7 +164,7 @@ async def _start_in_dm(bot: MJBot, interaction: Interaction, new: NewJob, admiss
     try:  # before the submit: closed DMs cost nothing
         message = await dm.send(content)
     except discord.HTTPException:
-        await bot.engine.cancel(job, t(job.locale, "detail.dm_closed"))
+        await bot.engine.cancel(job, ReasonCode.DM_CLOSED)
         await tell(interaction, "imagine.dm_closed")
         return
     job = await bot.engine.message_posted(job, message.id, content)

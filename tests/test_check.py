@@ -88,7 +88,8 @@ async def test_all_good(mj: FakeMJ, capsys: pytest.CaptureFixture[str]) -> None:
     assert f"permissions={PERMISSIONS}" in output
     assert "Servers allowed: every server" in output
     assert "Slash commands sync globally" in output
-    assert [r.headers["User-Agent"] for r in mj.requests] == [USER_AGENT]
+    assert "MJ API balance: not reported by this API" in output
+    assert {r.headers["User-Agent"] for r in mj.requests} == {USER_AGENT}
 
 
 def test_the_permissions_are_exactly_what_the_bot_needs() -> None:

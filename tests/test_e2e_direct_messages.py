@@ -6,7 +6,7 @@ from pathlib import Path
 
 from bot.app import MJBot
 from bot.config import Settings
-from bot.models import Defaults, JobStatus, NewJob
+from bot.models import Defaults, JobStatus, NewJob, Reason, ReasonCode
 from bot.policy import GuildPolicy
 from bot.storage import Store
 from tests.fakes.discord import FakeDiscord, FakeMessage
@@ -84,7 +84,7 @@ async def test_a_result_nobody_can_receive_is_kept_for_show(
     await fake_discord.wait_for(lambda: bot.writer.stats.undeliverable == 1, timeout=20)
     [job] = await bot.store.user_jobs(user, limit=1)
     assert job.status is JobStatus.DONE
-    assert job.detail is not None and f"/show job:{job.id}" in job.detail
+    assert job.reason == Reason.of(ReasonCode.UNDELIVERED, job=job.id)
     assert bot.writer.stats.failed == 0, "a result nobody can receive is not retried forever"
 
     shown = await fake_discord.invoke("show", {"job": job.id}, user_id=user)

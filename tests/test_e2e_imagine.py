@@ -138,7 +138,7 @@ async def test_mode_and_bot_options_map_to_the_api(
     await fake_discord.wait_for(lambda: has_image(message), timeout=20)
     [submit] = [r for r in fake_mj.requests if r.route == "POST /mj/submit/imagine"]
     assert submit.json == {
-        "prompt": "a koi pond",
+        "prompt": "a koi pond --relax",
         "botType": "NIJI_JOURNEY",
         "accountFilter": {"modes": ["RELAX"]},
     }

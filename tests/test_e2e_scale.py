@@ -6,7 +6,7 @@ from dataclasses import replace
 
 from bot.app import MJBot
 from bot.config import Settings
-from bot.models import JobStatus, NewJob
+from bot.models import JobStatus, NewJob, Reason, ReasonCode
 from tests.fakes.discord import FakeDiscord
 from tests.fakes.mj_api import FakeMJ
 from tests.harness import running_bot
@@ -38,7 +38,9 @@ async def test_results_go_before_queued_progress(
         )
         for i in range(8)
     ]
-    failed = await bot.store.set_status(jobs[-1].id, JobStatus.FAILED, detail="the final word")
+    failed = await bot.store.set_status(
+        jobs[-1].id, JobStatus.FAILED, reason=Reason.of(ReasonCode.TASK_FAILED, text="the final word")
+    )
     assert failed is not None
     for job in jobs:  # no await from here on: the writer sees all of these at once
         bot.writer.show(job)

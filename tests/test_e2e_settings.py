@@ -107,7 +107,7 @@ async def test_selects_update_the_panel_and_the_next_imagine(
 
     submit = await submitted_prompt(fake_discord, fake_mj, user, "a paper crane")
     assert submit == {
-        "prompt": "a paper crane --ar 16:9 --v 6.1",
+        "prompt": "a paper crane --ar 16:9 --v 6.1 --relax",
         "botType": "NIJI_JOURNEY",
         "accountFilter": {"modes": ["RELAX"]},
     }
@@ -290,4 +290,6 @@ async def test_a_channel_suffix_mode_yields_to_the_users_default_mode(
     await bot.store.set_defaults("user", user, Defaults(mode=Mode.FAST))
     await bot.policies.set(fake_discord.guild_id, GuildPolicy(allowed_modes=frozenset({Mode.FAST})))
     body = await submitted_prompt(fake_discord, fake_mj, user, "a kettle")
-    assert body == {"prompt": "a kettle", "accountFilter": {"modes": ["FAST"]}}, "not the suffix's relax"
+    assert body == {"prompt": "a kettle --fast", "accountFilter": {"modes": ["FAST"]}}, (
+        "not the suffix's relax"
+    )

@@ -10,6 +10,7 @@ from typing import Any
 
 from bot.app import MJBot
 from bot.i18n import EN, ZH, locale_of, t
+from bot.models import ReasonCode
 from tests.fakes.discord import FakeDiscord
 from tests.fakes.discord.server import ALL_TEXT_PERMISSIONS
 from tests.fakes.mj_api import FakeMJ
@@ -128,3 +129,9 @@ async def test_a_zh_cn_user_reads_chinese(bot: MJBot, fake_discord: FakeDiscord,
     french = await fake_discord.invoke("help", {}, user_id=user, locale="fr")
     await fake_discord.wait_for(lambda: bool(french.callbacks))
     assert french.callbacks[0][1]["data"]["embeds"][0]["title"] == EN["help.title"]
+
+
+def test_every_reason_code_reads_in_both_languages() -> None:
+    for code in ReasonCode:
+        key = f"reason.{code.value}"
+        assert key in EN and key in ZH, key

@@ -17,6 +17,7 @@ from bot.mj.client import MJClient
 from bot.mj.errors import (
     MJAuthError,
     MJBatchUnsupported,
+    MJImageGone,
     MJImageTooLarge,
     MJMalformedResponse,
     MJSubmitUncertain,
@@ -239,16 +240,22 @@ async def test_every_request_carries_key_json_content_type_and_user_agent(
         assert request.status in (200, 404)
 
 
-async def test_bot_type_and_modes_are_sent_only_when_given(client: MJClient, fake_mj: FakeMJ) -> None:
-    await client.submit_imagine("a", bot_type="NIJI_JOURNEY", modes=["RELAX"])
-    await client.submit_imagine("b", modes=("FAST", "TURBO"))
+async def test_bot_type_and_mode_are_sent_only_when_given(
+    client: MJClient, fake_mj: FakeMJ, session: aiohttp.ClientSession
+) -> None:
+    """The mode goes as accountFilter and as a prompt flag: new-api drops accountFilter by default."""
+    await client.submit_imagine("a", bot_type="NIJI_JOURNEY", mode="RELAX")
+    await client.submit_imagine("b", mode="TURBO")
     await client.submit_imagine("c", bot_type="MID_JOURNEY")
     await client.submit_imagine("d")
+    filter_only = make_client(session, fake_mj.base_url, mode_flag=False)
+    await filter_only.submit_imagine("e", mode="FAST")
     assert [r.json for r in fake_mj.requests if r.route == IMAGINE] == [
-        {"prompt": "a", "botType": "NIJI_JOURNEY", "accountFilter": {"modes": ["RELAX"]}},
-        {"prompt": "b", "accountFilter": {"modes": ["FAST", "TURBO"]}},
+        {"prompt": "a --relax", "botType": "NIJI_JOURNEY", "accountFilter": {"modes": ["RELAX"]}},
+        {"prompt": "b --turbo", "accountFilter": {"modes": ["TURBO"]}},
         {"prompt": "c", "botType": "MID_JOURNEY"},
         {"prompt": "d"},
+        {"prompt": "e", "accountFilter": {"modes": ["FAST"]}},
     ]
 
 
@@ -417,7 +424,7 @@ async def test_backoff_is_exponential_with_full_jitter(
     assert bounds == [(0, 0.25), (0, 0.5), (0, 0.6), (0, 0.6)]
 
 
-@pytest.mark.parametrize("fault", ["hang", "reset", "500", "502", "garbage", "html", "missing_fields"])
+@pytest.mark.parametrize("fault", ["hang", "reset", "500", "502", "503", "garbage", "html", "missing_fields"])
 async def test_a_submit_that_may_have_arrived_is_never_retried(
     fake_mj: FakeMJ, session: aiohttp.ClientSession, fault: str
 ) -> None:
@@ -449,7 +456,7 @@ async def test_a_submit_is_retried_when_nothing_was_sent(
     assert closed.request_counts[IMAGINE] == 3
 
     client = make_client(session, fake_mj.base_url)
-    fake_mj.fail_next(IMAGINE, "503")
+    fake_mj.fail_next(IMAGINE, "429")
     fake_mj.fail_next(IMAGINE, "429")
     result = await client.submit_imagine("a")
     assert result.accepted and fake_mj.count(IMAGINE) == 3 and len(fake_mj.tasks) == 1
@@ -462,7 +469,7 @@ async def test_download_streams_a_png_and_honours_the_cap(client: MJClient, fake
     fake_mj.default_duration = 0.05
     first = (await client.submit_imagine("one")).task_id or ""
     second = (await client.submit_imagine("two")).task_id or ""
-    with pytest.raises(MJTaskNotFound):
+    with pytest.raises(MJImageGone):
         await client.download_image(first, max_bytes=10**6)  # not finished yet: 404, not retried
     await until_done(client, first)
     await until_done(client, second)

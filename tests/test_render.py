@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pytest
 
 from bot import render
-from bot.models import Job, JobStatus, Mode
+from bot.models import Job, JobStatus, Mode, Reason, ReasonCode
 
 UUID = "675515df-961f-411e-8e9b-d81ac68427f5"
 GRID_IDS = (
@@ -18,13 +18,17 @@ GRID_IDS = (
 )
 
 
+def failed_because(text: str) -> Reason:
+    return Reason.of(ReasonCode.TASK_FAILED, text=text)
+
+
 def make_job(**changes: object) -> Job:
     now = datetime.now(UTC)
     job = Job(
         id=1, status=JobStatus.QUEUED, user_id=42, guild_id=1, channel_id=2, message_id=None,
         reply_to_message_id=None, prompt="a cat in space", action="IMAGINE", mode=None, bot_type=None,
         parent_job_id=None, parent_task_id=None, custom_id=None, task_id=None, task_action=None, progress=0,
-        queue_position=None, detail=None, upload_limit=None, submit_attempts=0, next_attempt_at=None,
+        queue_position=None, reason=None, upload_limit=None, submit_attempts=0, next_attempt_at=None,
         created_at=now, updated_at=now, submitted_at=None, finished_at=None,
     )  # fmt: skip
     return replace(job, **changes)  # type: ignore[arg-type]
@@ -95,7 +99,7 @@ def test_content_shows_prompt_user_and_state() -> None:
     assert "`████░░░░░░` 37%" in render.job_content(running)
     done = make_job(status=JobStatus.DONE, mode=Mode.RELAX)
     assert render.job_content(done).endswith("✅ Done (relax)")
-    failed = make_job(status=JobStatus.FAILED, detail="Job failed: banned")
+    failed = make_job(status=JobStatus.FAILED, reason=failed_because("Job failed: banned"))
     assert render.job_content(failed).endswith("❌ Failed: Job failed: banned")
 
 
@@ -122,9 +126,12 @@ def test_action_titles_follow_the_clickers_language() -> None:
     [
         ({"status": JobStatus.DONE, "mode": Mode.FAST}, "✅ Done (fast)"),
         ({"status": JobStatus.REJECTED, "banned_word": "gore"}, "(banned word: **gore**)"),
-        ({"status": JobStatus.FAILED, "detail": "[Banned prompt detected] Sorry!"}, "❌ Failed: [Banned"),
+        (
+            {"status": JobStatus.FAILED, "reason": failed_because("[Banned prompt detected] Sorry!")},
+            "❌ Failed: [Banned",
+        ),
         ({"status": JobStatus.RUNNING, "progress": 37}, "`████░░░░░░` 37%"),
-        ({"status": JobStatus.FAILED, "detail": "x" * 3000}, "❌ Failed: xxx"),
+        ({"status": JobStatus.FAILED, "reason": failed_because("x" * 3000)}, "❌ Failed: xxx"),
         ({"action": "Upscale 2", "custom_id": GRID_IDS[1], "status": JobStatus.DONE}, "✅ Done"),
     ],
 )
@@ -151,6 +158,6 @@ def test_fit_list_keeps_to_its_limit_and_counts_the_rest() -> None:
 
 
 def test_content_fits_a_smaller_limit_with_its_status_whole() -> None:
-    job = make_job(status=JobStatus.FAILED, detail="the API said no", prompt="_*" * 900)
+    job = make_job(status=JobStatus.FAILED, reason=failed_because("the API said no"), prompt="_*" * 900)
     content = render.job_content(job, limit=1880)  # room left by the note of a DM fallback
     assert len(content) <= 1880 and content.endswith("the API said no")

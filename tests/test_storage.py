@@ -11,10 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from bot.models import Defaults, JobStatus, Mode, NewJob
+from bot.models import Defaults, JobStatus, Mode, NewJob, Reason, ReasonCode
 from bot.policy import GuildPolicy
 from bot.storage import ButtonSpec, CooldownActive, ProgressUpdate, Quota, QuotaExceeded, Store
 from bot.storage.migrations import MIGRATIONS
+
+CANCELLED = Reason.of(ReasonCode.CANCELLED)
 
 
 @pytest.fixture
@@ -55,7 +57,7 @@ async def test_lifecycle_and_open_jobs(store: Store) -> None:
 
 async def test_uncertain_retry_happens_once(store: Store) -> None:
     job = await store.create_job(new_job())
-    await store.set_status(job.id, JobStatus.UNCERTAIN, detail="lost")
+    await store.set_status(job.id, JobStatus.UNCERTAIN, reason=Reason.of(ReasonCode.UNCERTAIN_RESTART))
     first, second = await asyncio.gather(store.retry_uncertain(job.id), store.retry_uncertain(job.id))
     assert [r is not None for r in (first, second)].count(True) == 1
 
@@ -124,7 +126,7 @@ async def test_failed_rejected_and_cancelled_jobs_are_refunded(store: Store) -> 
     jobs = [await store.create_job(new_job()) for _ in range(4)]
     await store.set_status(jobs[0].id, JobStatus.FAILED)
     await store.set_status(jobs[1].id, JobStatus.REJECTED)
-    await store.cancel_waiting(jobs[2].id, "dropped")
+    await store.cancel_waiting(jobs[2].id, CANCELLED)
     assert await store.charged_since(1, 2, since) == 1
     assert await store.create_job(new_job(), Quota(2, since))
     with pytest.raises(QuotaExceeded):
@@ -137,10 +139,10 @@ async def test_only_waiting_jobs_can_be_cancelled(store: Store) -> None:
     await store.mark_submitting(running.id)
     waiting = await store.create_job(new_job())
     await store.wait_for_input(waiting.id, "task-1", "a cat --zoom 2")
-    assert (await store.cancel_waiting(queued.id, "x")) is not None
-    assert (await store.cancel_waiting(waiting.id, "x")) is not None
-    assert await store.cancel_waiting(running.id, "x") is None
-    assert await store.cancel_waiting(queued.id, "x") is None, "only once"
+    assert (await store.cancel_waiting(queued.id, CANCELLED)) is not None
+    assert (await store.cancel_waiting(waiting.id, CANCELLED)) is not None
+    assert await store.cancel_waiting(running.id, CANCELLED) is None
+    assert await store.cancel_waiting(queued.id, CANCELLED) is None, "only once"
 
 
 async def test_defaults_and_policies_round_trip(store: Store) -> None:
@@ -181,3 +183,39 @@ async def test_quick_changes_to_defaults_all_count(store: Store) -> None:
     assert await store.get_defaults("user", 7) == Defaults(
         mode=Mode.RELAX, aspect="16:9", version="6.1", suffix="--s 250"
     )
+
+
+async def test_migration_5_turns_stored_sentences_into_reasons(tmp_path: Path) -> None:
+    """Rows written before reasons were codes: an English sentence, a Chinese one, and API text."""
+    path = tmp_path / "old.sqlite3"
+    db = sqlite3.connect(path)
+    for migration in MIGRATIONS[:4]:
+        assert isinstance(migration, str)
+        db.executescript(migration)
+    db.execute("PRAGMA user_version=4")
+    details = [
+        "⏳ The API is busy (its queue is full); retrying (attempt 3)",
+        "API 已连续 15 分钟无法连接，已放弃。请过几分钟再试。",
+        "The API could not be reached (HTTP 502 from the API); retrying (attempt 2)",
+        "Job failed: upstream GPU exploded",
+    ]
+    for detail in details:
+        db.execute(
+            "INSERT INTO jobs (status, user_id, channel_id, prompt, action, detail, created_at, updated_at)"
+            " VALUES ('FAILED', 1, 2, 'a cat', 'IMAGINE', ?, 0, 0)",
+            (detail,),
+        )
+    db.commit()
+    db.close()
+
+    store = await Store.open(path)
+    jobs = sorted(await store.user_jobs(1, limit=10), key=lambda job: job.id)
+    await store.close()
+    assert [job.reason for job in jobs] == [
+        Reason.of(ReasonCode.RETRY_QUEUE_FULL, attempt=3),
+        Reason.of(ReasonCode.GAVE_UP_UNREACHABLE, minutes=15),
+        Reason.of(ReasonCode.RETRY_UNREACHABLE, attempt=2),
+        Reason.of(ReasonCode.LEGACY, text="Job failed: upstream GPU exploded"),
+    ]
+    columns = [row[1] for row in sqlite3.connect(path).execute("PRAGMA table_info(jobs)")]
+    assert "detail" not in columns, "no sentence is stored any more"

@@ -16,16 +16,33 @@ from datetime import UTC, datetime, timedelta
 
 from bot.config import Settings
 from bot.delivery import Writer
-from bot.i18n import t
 from bot.jobs.cadence import Cadence
 from bot.jobs.fair_queue import FairQueue
+from bot.jobs.outcomes import (
+    UNREACHABLE_ALERT_AFTER,
+    Outage,
+    OutageSink,
+    RetryCause,
+    ended_reason,
+    failure_reason,
+    is_banned,
+    refusal_outage,
+    retry_cause,
+)
 from bot.jobs.poller import Poller
 from bot.jobs.slots import Slots
 from bot.mj.banned_words import banned_word_in
 from bot.mj.client import MJClient
-from bot.mj.errors import MJAuthError, MJError, MJSubmitUncertain, MJTransientError, MJUserAgentRefused
+from bot.mj.errors import (
+    MJAuthError,
+    MJCreditExhausted,
+    MJError,
+    MJSubmitUncertain,
+    MJTransientError,
+    MJUserAgentRefused,
+)
 from bot.mj.models import SubmitCode, SubmitResult, Task, TaskStatus
-from bot.models import Job, JobStatus, Mode, NewJob
+from bot.models import Job, JobStatus, Mode, NewJob, Reason, ReasonCode
 from bot.policy import Policies
 from bot.storage import ClaimResult, ProgressUpdate, Quota, Store
 from bot.tasks import TaskRegistry
@@ -43,9 +60,11 @@ class Engine:
         registry: TaskRegistry,
         *,
         policies: Policies,
+        alerts: OutageSink,
         submit_concurrency: int = 4,
     ) -> None:
         self._store = store
+        self._alerts = alerts
         self._mj = mj
         self._writer = writer
         self._settings = settings
@@ -88,13 +107,14 @@ class Engine:
                 # /imagine stopped before its DM was tried: closed DMs must not cost a job, so it is dropped
                 # (refunded). A click in a DM already proved the DM works.
                 await self._store.set_status(
-                    job.id, JobStatus.CANCELLED, detail=t(job.locale, "detail.dm_unchecked"), shown=True
+                    job.id, JobStatus.CANCELLED, reason=Reason.of(ReasonCode.DM_UNCHECKED), shown=True
                 )
             case JobStatus.QUEUED:
                 self.enqueue(job)
             case JobStatus.SUBMITTING:
-                detail = t(job.locale, "detail.uncertain_restart")
-                uncertain = await self._store.set_status(job.id, JobStatus.UNCERTAIN, detail=detail)
+                uncertain = await self._store.set_status(
+                    job.id, JobStatus.UNCERTAIN, reason=Reason.of(ReasonCode.UNCERTAIN_RESTART)
+                )
                 assert uncertain is not None
                 self._writer.finish(uncertain)
             case JobStatus.RUNNING:
@@ -125,9 +145,9 @@ class Engine:
         """
         blocked = self.slots.blocked(job.user_id, job.guild_id)
         if blocked is not None and not job.submit_attempts:
-            key = "job.waiting_slot" if blocked.scope == "user" else "job.waiting_guild"
+            code = ReasonCode.WAITING_SLOT if blocked.scope == "user" else ReasonCode.WAITING_GUILD
             self._writer.show(
-                replace(job, detail=t(job.locale, key, running=blocked.running, limit=blocked.limit))
+                replace(job, reason=Reason.of(code, running=blocked.running, limit=blocked.limit))
             )
         elif job.message_id is None:
             self._writer.show(job)
@@ -138,17 +158,14 @@ class Engine:
         else:
             self.queue.put(job.user_id, job.id, job.guild_id)
 
-    async def cancel(self, job: Job, reason: str) -> None:
+    async def cancel(self, job: Job, why: ReasonCode) -> None:
         """Cancel a job that was never submitted (its message could not be posted, say)."""
         self.queue.discard(job.id)
-        await self._store.set_status(job.id, JobStatus.CANCELLED, detail=reason, shown=True)
+        await self._store.set_status(job.id, JobStatus.CANCELLED, reason=Reason.of(why), shown=True)
 
     async def cancel_waiting(self, job_id: int) -> Job | None:
         """The owner drops a job still in the bot's hands (queued, or waiting for a prompt); None if too late."""
-        job = await self._store.get_job(job_id)
-        if job is None:
-            return None
-        cancelled = await self._store.cancel_waiting(job_id, t(job.locale, "detail.cancelled"))
+        cancelled = await self._store.cancel_waiting(job_id, Reason.of(ReasonCode.CANCELLED))
         if cancelled is not None:
             self.queue.discard(job_id)
             self._prompt_sent.pop(job_id, None)
@@ -220,22 +237,23 @@ class Engine:
             log.exception("Submitting job %s failed unexpectedly", job.id)
             self._release(job.id)
             with contextlib.suppress(Exception):
-                await self._finish(job, JobStatus.UNCERTAIN, t(job.locale, "detail.uncertain_error"))
+                await self._finish(job, JobStatus.UNCERTAIN, Reason.of(ReasonCode.UNCERTAIN_ERROR))
 
     async def _send_and_apply(self, job: Job, send: Callable[[], Awaitable[SubmitResult]]) -> None:
-        lang = job.locale
         try:
             result = await send()
         except MJSubmitUncertain:
-            await self._finish(job, JobStatus.UNCERTAIN, t(lang, "detail.uncertain_timeout"))
-        except (MJAuthError, MJUserAgentRefused) as err:
-            log.error("The MJ API refused the bot's credentials: %s", err)
-            key = "detail.wrong_key" if isinstance(err, MJAuthError) else "detail.user_agent_refused"
-            await self._finish(job, JobStatus.FAILED, t(lang, key))
+            await self._finish(job, JobStatus.UNCERTAIN, Reason.of(ReasonCode.UNCERTAIN_TIMEOUT))
+        except (MJAuthError, MJUserAgentRefused, MJCreditExhausted) as err:
+            log.error("The MJ API refused job %s: %s", job.id, err)
+            outage, reason = refusal_outage(err)
+            self._alerts.outage(outage, job.guild_id)
+            await self._finish(job, JobStatus.FAILED, reason)
         except MJTransientError as err:
-            await self._retry_later(job, "unreachable", error=err)
+            log.info("Submit of job %s will be retried: %s", job.id, err)
+            await self._retry_later(job, retry_cause(err))
         except MJError as err:
-            await self._finish(job, JobStatus.FAILED, t(lang, "detail.refused", description=err))
+            await self._finish(job, JobStatus.FAILED, failure_reason(err))
         else:
             await self._on_submitted(job, result)
 
@@ -258,11 +276,12 @@ class Engine:
         return await self._mj.submit_imagine(
             job.prompt,
             bot_type=job.bot_type.value if job.bot_type else None,
-            modes=[job.mode.value] if job.mode else None,
+            mode=job.mode.value if job.mode else None,
         )
 
     async def _on_submitted(self, job: Job, result: SubmitResult) -> None:
-        lang = job.locale
+        if result.needs_modal or result.accepted:
+            self._alerts.recovered()
         if result.needs_modal and result.task_id:
             final_prompt = result.properties.get("finalPrompt")
             await self._wait_for_input(
@@ -273,15 +292,17 @@ class Engine:
             assert running is not None
             self._writer.show(running)
             self._watch(running)
-        elif result.code == SubmitCode.QUEUE_FULL:
-            await self._retry_later(job, "queue_full")
+        elif result.queue_full:
+            await self._retry_later(job, RetryCause.QUEUE_FULL)
+        elif result.no_account:
+            await self._retry_later(job, RetryCause.NO_WORKER)
         elif result.code == SubmitCode.BANNED_PROMPT:
             # Code 24 names the word in `properties.bannedWord`; some servers only in the description.
             word = result.banned_word or banned_word_in(result.description)
             await self._finish(job, JobStatus.REJECTED, banned_word=word)
         else:
             await self._finish(
-                job, JobStatus.FAILED, t(lang, "detail.refused", description=result.description)
+                job, JobStatus.FAILED, Reason.of(ReasonCode.REFUSED, description=result.description)
             )
 
     async def _wait_for_input(self, job: Job, modal_task_id: str, final_prompt: str | None) -> None:
@@ -292,18 +313,20 @@ class Engine:
         self._release(job.id)
         self._writer.finish(waiting)
 
-    async def _retry_later(self, job: Job, why: str, *, error: object = None) -> None:
-        lang = job.locale
+    async def _retry_later(self, job: Job, why: RetryCause) -> None:
         self._release(job.id)
         waited = (datetime.now(UTC) - (job.retrying_since or datetime.now(UTC))).total_seconds()
+        if why.is_outage and waited >= min(UNREACHABLE_ALERT_AFTER, self._settings.queue_full_retry_for):
+            self._alerts.outage(Outage.UNREACHABLE, job.guild_id)
         if waited >= self._settings.queue_full_retry_for:
             minutes = round(self._settings.queue_full_retry_for / 60)
-            await self._finish(job, JobStatus.FAILED, t(lang, f"detail.gave_up_{why}", minutes=minutes))
+            gave_up = Reason.of(ReasonCode(f"gave_up_{why.value}"), minutes=minutes)
+            await self._finish(job, JobStatus.FAILED, gave_up)
             return
         base = self._settings.queue_full_retry_base
         delay = random.uniform(0.5, 1.0) * min(300.0, base * 2 ** (job.submit_attempts - 1))
-        detail = t(lang, f"detail.{why}", error=error, attempt=job.submit_attempts + 1)
-        queued = await self._store.requeue(job.id, datetime.now(UTC) + timedelta(seconds=delay), detail)
+        retrying = Reason.of(ReasonCode(f"retry_{why.value}"), attempt=job.submit_attempts + 1)
+        queued = await self._store.requeue(job.id, datetime.now(UTC) + timedelta(seconds=delay), retrying)
         assert queued is not None
         self._writer.show(queued)
         self.enqueue(queued)
@@ -316,13 +339,13 @@ class Engine:
         self,
         job: Job,
         status: JobStatus,
-        detail: str | None = None,
+        reason: Reason | None = None,
         task: Task | None = None,
         *,
         banned_word: str | None = None,
     ) -> None:
         final = await self._store.set_status(
-            job.id, status, detail=detail, task_action=task.action if task else None, banned_word=banned_word
+            job.id, status, reason=reason, task_action=task.action if task else None, banned_word=banned_word
         )
         assert final is not None
         self._jobs.pop(job.id, None)
@@ -365,10 +388,13 @@ class Engine:
                 self._release(job_id)
                 self._writer.finish(delivering, task)
                 finished.add(job_id)
-            elif task.status is TaskStatus.FAILURE:
-                reason = task.fail_reason or t(job.locale, "job.no_reason")
-                word = None if job.is_action else banned_word_in(reason)
-                await self._finish(job, JobStatus.FAILED, reason, task, banned_word=word)
+            elif task.status in (TaskStatus.FAILURE, TaskStatus.CANCEL):
+                reason, word = ended_reason(task)
+                if job.is_action:  # only a prompt of one's own can be edited and sent again
+                    await self._finish(job, JobStatus.FAILED, reason, task)
+                else:
+                    status = JobStatus.REJECTED if is_banned(task.fail_reason) else JobStatus.FAILED
+                    await self._finish(job, status, reason, task, banned_word=word)
                 finished.add(job_id)
             elif task.status is TaskStatus.MODAL:
                 if job.modal_prompt is not None and self._prompt_sent.get(job_id) != task.id:
@@ -407,4 +433,4 @@ class Engine:
     async def _on_missing(self, job_id: int) -> None:
         job = self._jobs.get(job_id)
         if job is not None:
-            await self._finish(job, JobStatus.FAILED, t(job.locale, "detail.task_lost"))
+            await self._finish(job, JobStatus.FAILED, Reason.of(ReasonCode.TASK_LOST))

@@ -1,5 +1,9 @@
 """One poller for every running task: a min-heap of due times, an adaptive cadence per task, and batch
-fetches through `list-by-condition` where the relay serves it (per-task fetches otherwise)."""
+fetches through `list-by-condition` where the relay serves it (per-task fetches otherwise).
+
+Batch polls follow the relay's refresh clock once it has learned one (see refresh_clock.py): every task is
+asked for just after the relay's table is expected to change, in one request.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +16,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
 from bot.jobs.cadence import Cadence
+from bot.jobs.refresh_clock import RefreshClock
 from bot.mj.client import MJClient
 from bot.mj.errors import MJBatchUnsupported, MJError, MJTaskNotFound
 from bot.mj.models import Task
@@ -43,7 +48,7 @@ class Poller:
         *,
         cadence: Cadence,
         batch_cadence: Cadence,
-        batch_size: int = 500,
+        batch_size: int = 1000,
         batch_rate: float = 2.0,
         concurrency: int = 16,
     ) -> None:
@@ -60,6 +65,7 @@ class Poller:
         self._wake = asyncio.Event()
         self._fetches: set[asyncio.Task[None]] = set()
         self.batch: bool = False
+        self.clock = RefreshClock(cadence=batch_cadence.min_interval)
 
     async def probe_batch(self) -> bool:
         """Ask once whether the relay serves batch fetches; the answer holds until a batch call fails."""
@@ -76,8 +82,7 @@ class Poller:
         return self.batch
 
     def watch(self, job_id: int, task_id: str, *, delay: float | None = None) -> None:
-        cadence = self._active_cadence
-        first = cadence.first() if delay is None else delay
+        first = self._next_delay(None) if delay is None else delay
         watch = _Watch(task_id=task_id, interval=first)
         self._watches[job_id] = watch
         self._schedule(job_id, watch, first)
@@ -144,6 +149,7 @@ class Poller:
         for job_id in job_ids:
             if job_id in self._watches:
                 by_task.setdefault(self._watches[job_id].task_id, []).append(job_id)
+        sent = time.monotonic()
         try:
             tasks = await self._mj.fetch_many(list(by_task))
         except MJBatchUnsupported:
@@ -158,7 +164,7 @@ class Poller:
                 self._reschedule(job_id, progressed=False)
             return
         found = [(job_id, task) for task in tasks for job_id in by_task.pop(task.id, ())]
-        await self._deliver(found)
+        await self._deliver(found, sent=sent)
         for missing in by_task.values():
             for job_id in missing:
                 await self._missed(job_id)
@@ -192,7 +198,9 @@ class Poller:
         else:
             self._reschedule(job_id, progressed=False)
 
-    async def _deliver(self, results: Sequence[tuple[int, Task]]) -> None:
+    async def _deliver(self, results: Sequence[tuple[int, Task]], *, sent: float | None = None) -> None:
+        """Hand fresh tasks to the engine, tell the refresh clock whether a batch saw rows move, and
+        schedule each task's next look."""
         progressed: dict[int, bool] = {}
         for job_id, task in results:
             watch = self._watches.get(job_id)
@@ -203,6 +211,8 @@ class Poller:
             progressed[job_id] = watch.seen is not None and seen != watch.seen
             watch.seen = seen
         finished = await self._on_tasks(results)
+        if sent is not None:
+            self.clock.observe(sent, time.monotonic(), any(progressed.values()))
         for job_id, moved in progressed.items():
             if job_id in finished:
                 self.unwatch(job_id)
@@ -214,4 +224,12 @@ class Poller:
         if watch is None:
             return
         watch.interval = self._active_cadence.next(watch.interval, progressed)
-        self._schedule(job_id, watch, watch.interval if delay is None else delay)
+        self._schedule(job_id, watch, self._next_delay(watch) if delay is None else delay)
+
+    def _next_delay(self, watch: _Watch | None) -> float:
+        """Seconds until a task's next look: at the relay's next refresh when the clock knows it."""
+        if self.batch and (due := self.clock.due(time.monotonic())) is not None:
+            return max(0.0, due - time.monotonic())
+        if watch is None:
+            return self._active_cadence.first()
+        return watch.interval

@@ -7,27 +7,27 @@ import collections
 import json
 import logging
 import random
-import re
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, TypeVar
 from urllib.parse import quote
 
 import aiohttp
 
+from bot.mj.answers import error_for
 from bot.mj.errors import (
-    MJAuthError,
+    MJAnswerTooLarge,
     MJBatchUnsupported,
     MJError,
     MJHTTPError,
+    MJImageGone,
     MJImageTooLarge,
     MJMalformedResponse,
     MJSubmitUncertain,
     MJTaskNotFound,
     MJTimeout,
     MJTransientError,
-    MJUserAgentRefused,
 )
-from bot.mj.models import SubmitResult, Task
+from bot.mj.models import Balance, SubmitResult, Task
 
 log = logging.getLogger(__name__)
 
@@ -39,16 +39,27 @@ FETCH_MANY = "POST /mj/task/list-by-condition"
 IMAGE = "GET /mj/image/{id}"
 PROBE_TASK_ID = "0"  # a task id no API knows: fetching it proves the key and the User-Agent
 
-_NOTHING_SENT_STATUSES = (429, 503)  # the API says it did not take the request: a submit may be resent
-_RETRYABLE_STATUSES = (408, 425, 429)  # plus every 5xx
-_UA_REFUSED = re.compile(r"error code:?\s*1010", re.IGNORECASE)
-_ERROR_BODY_LIMIT = 2048
+SUBSCRIPTION = "GET /v1/dashboard/billing/subscription"
+USAGE = "GET /v1/dashboard/billing/usage"
+MAX_JSON_BYTES = 8 * 1024 * 1024  # a batch of 500 tasks with their buttons is about 1 MB
+_ERROR_BODY_LIMIT = 4096
 _CHUNK = 64 * 1024
+# Statuses whose answer is an image route's verdict on the image itself: it will not come back.
+_IMAGE_GONE_STATUSES = (400, 403, 404, 410)
+
+
+async def _read_capped(response: aiohttp.ClientResponse, limit: int = MAX_JSON_BYTES) -> bytes:
+    if response.content_length is not None and response.content_length > limit:
+        raise MJAnswerTooLarge(f"The MJ API sent an answer of {response.content_length} bytes.")
+    raw = await response.content.read(limit + 1)
+    if len(raw) > limit:
+        raise MJAnswerTooLarge(f"The MJ API sent an answer of more than {limit} bytes.")
+    return raw
 
 
 async def _read_json(response: aiohttp.ClientResponse) -> object:
-    """The parsed JSON body; an empty body is None; anything that is not JSON is malformed."""
-    raw = await response.read()
+    """The parsed JSON body; an empty body (or HTTP 204) is None; anything that is not JSON is malformed."""
+    raw = await _read_capped(response)
     if not raw.strip():
         return None
     try:
@@ -65,8 +76,23 @@ async def _read_submit(response: aiohttp.ClientResponse) -> SubmitResult:
 
 
 def _nothing_sent(err: MJTransientError) -> bool:
-    """True when it is certain the API did not take the request (so a submit may be sent again)."""
-    return err.status in _NOTHING_SENT_STATUSES or isinstance(err.__cause__, aiohttp.ClientConnectorError)
+    """True when it is certain the API did not take the request (so a submit may be sent again).
+
+    A bare 502 or 503 from a proxy may come after the request reached upstream: only a refused connection
+    or an answer that says so (the relay's code 5, no channel, HTTP 429) proves nothing was stored.
+    """
+    return err.nothing_stored or isinstance(err.__cause__, aiohttp.ClientConnectorError)
+
+
+def _each_task(items: list[object]) -> list[Task]:
+    """Every well-formed task of a batch answer: one bad item never costs the others."""
+    tasks: list[Task] = []
+    for item in items:
+        try:
+            tasks.append(Task.from_api(item))
+        except MJMalformedResponse as err:
+            log.warning("Skipped a malformed task in a batch answer: %s", err)
+    return tasks
 
 
 class MJClient:
@@ -83,6 +109,7 @@ class MJClient:
         retries: int = 3,
         backoff: float = 0.5,
         backoff_max: float = 8.0,
+        mode_flag: bool = True,
     ) -> None:
         self._session = session
         self._base_url = base_url.rstrip("/")
@@ -98,6 +125,7 @@ class MJClient:
         self._retries = max(0, retries)
         self._backoff = backoff
         self._backoff_max = backoff_max
+        self._mode_flag = mode_flag
         self.request_counts: collections.Counter[str] = collections.Counter()
 
     def __repr__(self) -> str:
@@ -131,6 +159,8 @@ class MJClient:
                     log.debug("MJ %s answered HTTP %d", route, response.status)
                     if response.status >= 300:
                         raise await self._status_error(response, errors or {})
+                    if response.status == 204:
+                        raise MJTaskNotFound(204, "The MJ API has nothing under that id (HTTP 204).")
                     return await read(response)
             except aiohttp.ClientConnectorError as err:
                 raise MJTransientError(f"The MJ API could not be reached ({type(err).__name__}).") from err
@@ -144,36 +174,10 @@ class MJClient:
             raise
 
     async def _status_error(self, response: aiohttp.ClientResponse, errors: Mapping[int, MJError]) -> MJError:
-        status = response.status
-        if status in errors:
-            return errors[status]
-        if status == 401:
-            return MJAuthError()
-        text = (await response.content.read(_ERROR_BODY_LIMIT)).decode("utf-8", errors="replace")
-        if status == 403 and _UA_REFUSED.search(text):
-            return MJUserAgentRefused()
-        if status >= 500 or status in _RETRYABLE_STATUSES:
-            return MJTransientError(f"The MJ API is having trouble (HTTP {status}).", status=status)
-        return MJHTTPError(status, f"The MJ API refused the request (HTTP {status}){self._detail(text)}.")
-
-    def _detail(self, text: str) -> str:
-        """A short reason from a JSON error body, with the key scrubbed; "" when there is none."""
-        try:
-            data = json.loads(text)
-        except ValueError:
-            return ""
-        if not isinstance(data, dict):
-            return ""
-        reason = ""
-        for key in ("description", "error", "message"):
-            value = data.get(key)
-            if isinstance(value, str) and value.strip():
-                reason = value
-                break
-        if self._api_key:
-            reason = reason.replace(self._api_key, "***")
-        reason = " ".join(reason.split())[:120]
-        return f": {reason}" if reason else ""
+        if response.status in errors:
+            return errors[response.status]
+        raw = await response.content.read(_ERROR_BODY_LIMIT)
+        return error_for(response.status, raw, secret=self._api_key)
 
     async def _retrying(self, what: str, call: Callable[[], Awaitable[T]]) -> T:
         """Retry MJTransientError with exponential backoff and full jitter, then raise the last error.
@@ -206,14 +210,21 @@ class MJClient:
         return await self._retrying(route, call)
 
     async def submit_imagine(
-        self, prompt: str, *, bot_type: str | None = None, modes: Sequence[str] | None = None
+        self, prompt: str, *, bot_type: str | None = None, mode: str | None = None
     ) -> SubmitResult:
-        """Start a grid. `botType` and `accountFilter.modes` are sent only when given."""
-        body: dict[str, Any] = {"prompt": prompt}
+        """Start a grid. `botType` and the mode are sent only when given.
+
+        The mode goes as `accountFilter.modes` and, unless turned off, as `--fast`/`--relax`/`--turbo` at
+        the end of the prompt: new-api drops `accountFilter` unless its operator allowed it
+        (service/midjourney.go), while midjourney-proxy reads the flag (SubmitController.NewTaskDoFilter).
+        """
+        body: dict[str, Any] = {
+            "prompt": f"{prompt} --{mode.lower()}" if mode and self._mode_flag else prompt
+        }
         if bot_type:
             body["botType"] = bot_type
-        if modes:
-            body["accountFilter"] = {"modes": list(modes)}
+        if mode:
+            body["accountFilter"] = {"modes": [mode]}
         return await self._submit("/mj/submit/imagine", body)
 
     async def submit_action(self, task_id: str, custom_id: str) -> SubmitResult:
@@ -266,7 +277,7 @@ class MJClient:
                 raise MJBatchUnsupported(
                     "The MJ API answered a batch fetch with something that is not a list."
                 )
-            return [Task.from_api(item) for item in data]
+            return _each_task(data)
 
         return await self._retrying(FETCH_MANY, call)
 
@@ -292,10 +303,28 @@ class MJClient:
             return bytes(data), content_type
 
         async def call() -> tuple[bytes, str]:
-            missing = MJTaskNotFound(404, f"The MJ API has no image for task {task_id}.")
-            return await self._request("GET", IMAGE, path, read=read, errors={404: missing})
+            try:
+                return await self._request("GET", IMAGE, path, read=read)
+            except (MJHTTPError, MJTransientError) as err:
+                # The relay streams the CDN's own refusal (an expired link) or says it lost the task.
+                if isinstance(err, MJTransientError) or err.status not in _IMAGE_GONE_STATUSES:
+                    raise
+                raise MJImageGone(f"The image of task {task_id} is gone (HTTP {err.status}).") from err
 
         return await self._retrying(IMAGE, call)
+
+    async def balance(self) -> Balance | None:
+        """The key's balance from the relay's OpenAI-style billing routes; None where it serves none."""
+
+        async def call() -> Balance | None:
+            try:
+                subscription = await self._request("GET", SUBSCRIPTION, SUBSCRIPTION[4:], read=_read_json)
+                usage = await self._request("GET", USAGE, USAGE[4:], read=_read_json)
+            except (MJHTTPError, MJMalformedResponse):
+                return None  # no such routes: a 404, or a web page where JSON belongs
+            return Balance.from_api(subscription, usage)
+
+        return await self._retrying("balance", call)
 
     async def probe(self) -> None:
         """One cheap authenticated call for a health check: fetch a task no API knows.
@@ -308,6 +337,8 @@ class MJClient:
         async def call() -> None:
             try:
                 await self._request("GET", FETCH, path, read=_read_json)
+            except MJTaskNotFound:
+                pass  # new-api: 400 task_no_found; midjourney-proxy: 204
             except MJHTTPError as err:
                 if err.status not in (400, 404):
                     raise

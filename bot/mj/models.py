@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+import logging
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import IntEnum, StrEnum
 from types import MappingProxyType
-from typing import Any
+from typing import Any, TypeGuard
 
 from bot.mj.errors import MJMalformedResponse
 
+log = logging.getLogger(__name__)
+_UNKNOWN_SEEN: set[str] = set()  # statuses already logged, so each is logged once
+
 
 class TaskStatus(StrEnum):
-    """A task's status; anything the bot does not know is UNKNOWN (and not terminal)."""
+    """A task's status; anything the bot does not know is UNKNOWN (not terminal: not started yet)."""
 
     NOT_START = "NOT_START"
     SUBMITTED = "SUBMITTED"
@@ -22,18 +26,29 @@ class TaskStatus(StrEnum):
     SUCCESS = "SUCCESS"
     FAILURE = "FAILURE"
     MODAL = "MODAL"
+    CANCEL = "CANCEL"  # midjourney-proxy Models/Enums.cs: final
     UNKNOWN = "UNKNOWN"
 
     @classmethod
     def parse(cls, value: str) -> TaskStatus:
+        """An empty status is NOT_START: new-api's own row before its first refresh from upstream
+        (relay/mjproxy_handler.go inserts `status: ""`)."""
+        text = value.strip().upper()
+        if not text:
+            return cls.NOT_START
         try:
-            return cls(value.strip().upper())
+            return cls(text)
         except ValueError:
+            if text not in _UNKNOWN_SEEN:
+                _UNKNOWN_SEEN.add(text)
+                log.warning(
+                    "The MJ API reported a status the bot does not know: %r (taken as not started)", text
+                )
             return cls.UNKNOWN
 
     @property
     def is_terminal(self) -> bool:
-        return self in (TaskStatus.SUCCESS, TaskStatus.FAILURE)
+        return self in (TaskStatus.SUCCESS, TaskStatus.FAILURE, TaskStatus.CANCEL)
 
 
 class TaskAction(StrEnum):
@@ -61,13 +76,18 @@ class TaskAction(StrEnum):
 
 class SubmitCode(IntEnum):
     SUCCESS = 1
+    NOT_FOUND = 3  # midjourney-proxy ReturnCode.cs: "无可用的账号实例" (no account free) among others
+    FAILURE = 9  # midjourney-proxy: a full queue ("提交失败，队列已满，请稍后重试") among others
     EXISTS = 21
     QUEUED = 22
-    QUEUE_FULL = 23
+    QUEUE_FULL = 23  # the spec's; midjourney-proxy never sends it (it sends 9)
     BANNED_PROMPT = 24
 
 
 MODAL_DESCRIPTION = "waiting for window confirm"  # midjourney-proxy's remix / custom zoom confirmation
+# midjourney-proxy DiscordService.RedisEnqueue: code 9 with these words is a full queue.
+QUEUE_FULL_WORDS = ("队列已满", "queue is full", "queue full")
+NO_ACCOUNT_WORDS = ("无可用的账号实例", "no available account")
 
 
 def _freeze(value: Any) -> Any:
@@ -190,6 +210,7 @@ class Task:
     buttons: tuple[TaskButton, ...]
     final_prompt: str | None
     properties: Mapping[str, Any]
+    video_urls: tuple[str, ...] = ()  # new-api dto/midjourney.go: videoUrl, and videoUrls [{url}]
 
     @property
     def kind(self) -> TaskAction:
@@ -205,7 +226,7 @@ class Task:
             task_id = str(task_id)
         if not isinstance(task_id, str) or not task_id:
             raise MJMalformedResponse("the task has no id")
-        if not isinstance(status, str) or not status:
+        if not isinstance(status, str):
             raise MJMalformedResponse("the task has no status")
         buttons = data.get("buttons")
         if buttons is None:
@@ -229,7 +250,55 @@ class Task:
             buttons=tuple(TaskButton.from_api(b) for b in buttons),
             final_prompt=final_prompt if isinstance(final_prompt, str) and final_prompt else None,
             properties=properties,
+            video_urls=_video_urls(data),
         )
+
+
+def _video_urls(data: Mapping[str, Any]) -> tuple[str, ...]:
+    """`videoUrls` ([{"url": …}], or null) then `videoUrl`, without repeats."""
+    urls: list[str] = []
+    listed = data.get("videoUrls")
+    for item in listed if isinstance(listed, list) else ():
+        url = item.get("url") if isinstance(item, dict) else None
+        if isinstance(url, str) and url and url not in urls:
+            urls.append(url)
+    single = _text(data, "videoUrl")
+    if single and single not in urls:
+        urls.insert(0, single)
+    return tuple(urls)
+
+
+UNLIMITED_USD = 100_000_000  # new-api controller/billing.go GetSubscription: an unlimited token's amount
+
+
+@dataclass(frozen=True, slots=True)
+class Balance:
+    """The key's credit at the relay, in US dollars (new-api's OpenAI-style billing routes)."""
+
+    limit_usd: float
+    used_usd: float
+
+    @property
+    def unlimited(self) -> bool:
+        return self.limit_usd >= UNLIMITED_USD
+
+    @property
+    def left_usd(self) -> float:
+        return max(0.0, self.limit_usd - self.used_usd)
+
+    @classmethod
+    def from_api(cls, subscription: object, usage: object) -> Balance | None:
+        """`subscription` has `hard_limit_usd`; `usage` has `total_usage` in cents. None if either lacks it."""
+        if not isinstance(subscription, dict) or not isinstance(usage, dict):
+            return None
+        limit, used = subscription.get("hard_limit_usd"), usage.get("total_usage")
+        if not (_is_amount(limit) and _is_amount(used)):
+            return None
+        return cls(float(limit), float(used) / 100)
+
+
+def _is_amount(value: object) -> TypeGuard[int | float]:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
 @dataclass(frozen=True, slots=True)
@@ -253,8 +322,26 @@ class SubmitResult:
 
     @property
     def needs_modal(self) -> bool:
-        """Code 21 "Waiting for window confirm": the task waits for `submit_modal`."""
-        return self.code == SubmitCode.EXISTS and MODAL_DESCRIPTION in self.description.lower()
+        """ "Waiting for window confirm": the task waits for `submit_modal`. midjourney-proxy says it with
+        code 21; new-api rewrites that 21 to 1 for everything but Custom Zoom and Inpaint."""
+        return (
+            self.code in (SubmitCode.SUCCESS, SubmitCode.EXISTS)
+            and MODAL_DESCRIPTION in self.description.lower()
+        )
+
+    @property
+    def queue_full(self) -> bool:
+        """The API's queue is full: code 23 (the spec) or code 9 saying so (midjourney-proxy)."""
+        if self.code == SubmitCode.QUEUE_FULL:
+            return True
+        said = self.description.lower()
+        return self.code == SubmitCode.FAILURE and any(words in said for words in QUEUE_FULL_WORDS)
+
+    @property
+    def no_account(self) -> bool:
+        """midjourney-proxy has no account free for the job right now (code 3); nothing was created."""
+        said = self.description.lower()
+        return self.code == SubmitCode.NOT_FOUND and any(words in said for words in NO_ACCOUNT_WORDS)
 
     @classmethod
     def from_api(cls, data: object) -> SubmitResult:

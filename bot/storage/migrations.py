@@ -1,6 +1,28 @@
-"""The database schema, as numbered migrations; `PRAGMA user_version` says how many ran."""
+"""The database schema, as numbered migrations; `PRAGMA user_version` says how many ran.
 
-MIGRATIONS: tuple[str, ...] = (
+A migration is SQL, or SQL and then a step in Python for what SQL cannot say (rewriting old rows).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+import aiosqlite
+
+from bot.storage.legacy_reasons import converted
+
+PythonStep = Callable[[aiosqlite.Connection], Awaitable[None]]
+
+
+async def _details_to_reasons(db: aiosqlite.Connection) -> None:
+    """Migration 5: the sentences in `detail` become reason codes with arguments; then `detail` goes."""
+    async with db.execute("SELECT id, detail FROM jobs WHERE detail IS NOT NULL") as cursor:
+        rows = [(int(row[0]), str(row[1])) for row in await cursor.fetchall()]
+    await db.executemany("UPDATE jobs SET reason = ?, reason_args = ? WHERE id = ?", converted(rows))
+    await db.execute("ALTER TABLE jobs DROP COLUMN detail")
+
+
+MIGRATIONS: tuple[str | tuple[str, PythonStep], ...] = (
     # 1: jobs, buttons and a key/value table for small facts (command hash, batch support).
     """
     CREATE TABLE jobs (
@@ -70,4 +92,12 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE jobs ADD COLUMN retrying_since REAL;
     """,
+    # 5: reasons are stored as a code and its arguments, never as a sentence in one language.
+    (
+        """
+        ALTER TABLE jobs ADD COLUMN reason TEXT;
+        ALTER TABLE jobs ADD COLUMN reason_args TEXT;
+        """,
+        _details_to_reasons,
+    ),
 )

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from datetime import UTC, datetime
 
-from bot.models import BotType, Job, JobStatus, Mode, StoredButton
+from bot.models import BotType, Job, JobStatus, Mode, Reason, ReasonCode, StoredButton
 
 JOB_COLUMNS = (
     "id, status, user_id, guild_id, channel_id, message_id, reply_to_message_id, prompt, action, mode, "
     "bot_type, parent_job_id, parent_task_id, custom_id, task_id, task_action, progress, queue_position, "
-    "detail, upload_limit, submit_attempts, next_attempt_at, created_at, updated_at, submitted_at, finished_at, "
+    "reason, reason_args, upload_limit, submit_attempts, next_attempt_at, created_at, updated_at, submitted_at, finished_at, "
     "locale, dm, modal_task_id, modal_prompt, banned_word, retrying_since"
 )
 
@@ -21,6 +22,22 @@ def now() -> float:
 
 def dt(value: float | None) -> datetime | None:
     return None if value is None else datetime.fromtimestamp(value, UTC)
+
+
+def reason_from(code: str | None, args: str | None) -> Reason | None:
+    if not code:
+        return None
+    try:
+        return Reason.of(ReasonCode(code), **json.loads(args or "{}"))
+    except ValueError:  # a code this version does not know (written by a newer one)
+        return Reason.of(ReasonCode.LEGACY, text=code)
+
+
+def reason_columns(reason: Reason | None) -> tuple[str | None, str | None]:
+    """(reason, reason_args) for a row."""
+    if reason is None:
+        return None, None
+    return reason.code.value, json.dumps(dict(reason.args), ensure_ascii=False)
 
 
 def job_from_row(row: sqlite3.Row) -> Job:
@@ -46,7 +63,7 @@ def job_from_row(row: sqlite3.Row) -> Job:
         task_action=row["task_action"],
         progress=row["progress"],
         queue_position=row["queue_position"],
-        detail=row["detail"],
+        reason=reason_from(row["reason"], row["reason_args"]),
         upload_limit=row["upload_limit"],
         submit_attempts=row["submit_attempts"],
         next_attempt_at=dt(row["next_attempt_at"]),

@@ -11,11 +11,11 @@ from pathlib import Path
 
 import aiosqlite
 
-from bot.models import Job, JobStatus, NewJob, StoredButton
+from bot.models import Job, JobStatus, NewJob, Reason, StoredButton
 from bot.storage.migrations import MIGRATIONS
 from bot.storage.preferences import PreferenceQueries
 from bot.storage.reports import UNCHARGED, WAITING, ReportQueries
-from bot.storage.rows import JOB_COLUMNS, button_from_row, job_from_row, now
+from bot.storage.rows import JOB_COLUMNS, button_from_row, job_from_row, now, reason_columns
 
 log = logging.getLogger(__name__)
 
@@ -109,12 +109,15 @@ class Store(ReportQueries, PreferenceQueries):
         async with self._db.execute("PRAGMA user_version") as cursor:
             row = await cursor.fetchone()
         version = int(row[0]) if row else 0
-        for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
+        for number, migration in enumerate(MIGRATIONS[version:], start=version + 1):
             log.info("Applying database migration %d", number)
+            script, step = migration if isinstance(migration, tuple) else (migration, None)
             statements = [s for s in script.split(";") if s.strip()]
             async with self._transaction():
                 for statement in statements:
                     await self._db.execute(statement)
+                if step is not None:
+                    await step(self._db)
                 await self._db.execute(f"PRAGMA user_version={number}")
 
     # -- jobs ---------------------------------------------------------------------------------------
@@ -212,19 +215,20 @@ class Store(ReportQueries, PreferenceQueries):
             (JobStatus.RUNNING, task_id, queue_position, stamp, stamp, job_id),
         )
 
-    async def requeue(self, job_id: int, retry_at: datetime, detail: str) -> Job | None:
+    async def requeue(self, job_id: int, retry_at: datetime, reason: Reason) -> Job | None:
         """Back to the queue after a busy answer; the first one of a row starts the retry budget."""
         stamp = now()
         return await self._write_job(
-            "UPDATE jobs SET status = ?, next_attempt_at = ?, detail = ?, updated_at = ?,"
+            "UPDATE jobs SET status = ?, next_attempt_at = ?, reason = ?, reason_args = ?, updated_at = ?,"
             f" retrying_since = COALESCE(retrying_since, ?) WHERE id = ? RETURNING {JOB_COLUMNS}",
-            (JobStatus.QUEUED, retry_at.timestamp(), detail, stamp, stamp, job_id),
+            (JobStatus.QUEUED, retry_at.timestamp(), *reason_columns(reason), stamp, stamp, job_id),
         )
 
     async def retry_uncertain(self, job_id: int) -> Job | None:
         """UNCERTAIN → QUEUED, once: the user chose to submit again."""
         return await self._write_job(
-            "UPDATE jobs SET status = ?, detail = NULL, next_attempt_at = NULL, finished_at = NULL, updated_at = ?,"
+            "UPDATE jobs SET status = ?, reason = NULL, reason_args = NULL, next_attempt_at = NULL,"
+            " finished_at = NULL, updated_at = ?,"
             f" retrying_since = NULL WHERE id = ? AND status = ? RETURNING {JOB_COLUMNS}",
             (JobStatus.QUEUED, now(), job_id, JobStatus.UNCERTAIN),
         )
@@ -245,19 +249,24 @@ class Store(ReportQueries, PreferenceQueries):
         job_id: int,
         status: JobStatus,
         *,
-        detail: str | None = None,
+        reason: Reason | None = None,
         task_action: str | None = None,
         banned_word: str | None = None,
         shown: bool = False,
     ) -> Job | None:
-        """Move a job to `status`; `shown` when its message already says so (or there is none to say it)."""
+        """Move a job to `status`; `shown` when its message already says so (or there is none to say it).
+
+        A `reason` replaces the job's reason; None keeps the one it has.
+        """
         stamp = now()
         finished = stamp if status.is_final or status is JobStatus.DELIVERING else None
+        code, args = reason_columns(reason)
         return await self._write_job(
-            "UPDATE jobs SET status = ?, detail = COALESCE(?, detail), task_action = COALESCE(?, task_action),"
-            " banned_word = COALESCE(?, banned_word), finished_at = COALESCE(finished_at, ?), updated_at = ?,"
+            "UPDATE jobs SET status = ?, reason = COALESCE(?, reason), reason_args = COALESCE(?, reason_args),"
+            " task_action = COALESCE(?, task_action), banned_word = COALESCE(?, banned_word),"
+            " finished_at = COALESCE(finished_at, ?), updated_at = ?,"
             f" shown = ? WHERE id = ? RETURNING {JOB_COLUMNS}",
-            (status, detail, task_action, banned_word, finished, stamp, int(shown), job_id),
+            (status, code, args, task_action, banned_word, finished, stamp, int(shown), job_id),
         )
 
     async def mark_shown(self, job_id: int, status: JobStatus) -> None:
@@ -275,7 +284,8 @@ class Store(ReportQueries, PreferenceQueries):
     async def wait_for_input(self, job_id: int, modal_task_id: str, prefill: str) -> Job | None:
         """The API waits for a prompt (Remix, Custom Zoom) on `modal_task_id`; `prefill` starts the modal."""
         return await self._write_job(
-            "UPDATE jobs SET status = ?, modal_task_id = ?, modal_prompt = ?, detail = NULL, updated_at = ?,"
+            "UPDATE jobs SET status = ?, modal_task_id = ?, modal_prompt = ?, reason = NULL, reason_args = NULL,"
+            " updated_at = ?,"
             f" shown = 0 WHERE id = ? RETURNING {JOB_COLUMNS}",
             (JobStatus.WAITING_INPUT, modal_task_id, prefill, now(), job_id),
         )
@@ -287,18 +297,19 @@ class Store(ReportQueries, PreferenceQueries):
     async def answer_window(self, job_id: int, prompt: str) -> Job | None:
         """WAITING_INPUT → QUEUED with the user's prompt for its window, once. None if it no longer waits."""
         return await self._write_job(
-            "UPDATE jobs SET status = ?, modal_prompt = ?, detail = NULL, updated_at = ?, retrying_since = NULL,"
+            "UPDATE jobs SET status = ?, modal_prompt = ?, reason = NULL, reason_args = NULL, updated_at = ?,"
+            " retrying_since = NULL,"
             f" next_attempt_at = NULL WHERE id = ? AND status = ? AND modal_task_id IS NOT NULL"
             f" RETURNING {JOB_COLUMNS}",
             (JobStatus.QUEUED, prompt, now(), job_id, JobStatus.WAITING_INPUT),
         )
 
-    async def cancel_waiting(self, job_id: int, detail: str) -> Job | None:
+    async def cancel_waiting(self, job_id: int, reason: Reason) -> Job | None:
         """QUEUED or WAITING_INPUT → CANCELLED; None if the job already left the bot's hands."""
         return await self._write_job(
-            "UPDATE jobs SET status = ?, detail = ?, finished_at = ?, updated_at = ?, shown = 0"
+            "UPDATE jobs SET status = ?, reason = ?, reason_args = ?, finished_at = ?, updated_at = ?, shown = 0"
             f" WHERE id = ? AND status IN (?, ?) RETURNING {JOB_COLUMNS}",
-            (JobStatus.CANCELLED, detail, now(), now(), job_id, *WAITING),
+            (JobStatus.CANCELLED, *reason_columns(reason), now(), now(), job_id, *WAITING),
         )
 
     # -- buttons ------------------------------------------------------------------------------------
