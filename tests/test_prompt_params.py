@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import pickle
+from pathlib import Path
 
 import pytest
 
@@ -824,3 +826,27 @@ def test_permuted_parameters_still_clash_with_options_and_modes() -> None:
     assert refusal("a cat --{fast, relax}").code == "prompt.mode_conflict"
     built = build_prompt("a {red, blue} cat", PromptParams(aspect="2:3"), suffix="--s {50, 100}")
     assert (built.render(), built.jobs) == ("a {red, blue} cat --s {50, 100} --ar 2:3", 4)
+
+
+# -- the corpus: real prompts from public guides, and prompts Midjourney refuses ------------------------
+
+DATA = Path(__file__).parent / "data"
+CORPUS = json.loads((DATA / "prompt_corpus.json").read_text(encoding="utf-8"))
+REFUSALS = json.loads((DATA / "prompt_refusals.json").read_text(encoding="utf-8"))
+
+
+def test_the_corpus_is_real_and_sourced() -> None:
+    assert len(CORPUS) >= 100
+    assert all(entry["prompt"].strip() and entry["source"].startswith("https://") for entry in CORPUS)
+    assert all(entry["reason"] and entry["source"].startswith("https://") for entry in REFUSALS)
+
+
+@pytest.mark.parametrize("entry", CORPUS, ids=lambda entry: entry["prompt"][:40])
+def test_every_corpus_prompt_is_accepted(entry: dict[str, str]) -> None:
+    parse_prompt(entry["prompt"])
+
+
+@pytest.mark.parametrize("entry", REFUSALS, ids=lambda entry: entry["prompt"][:40])
+def test_every_known_bad_prompt_is_refused(entry: dict[str, str]) -> None:
+    with pytest.raises(PromptError):
+        parse_prompt(entry["prompt"])
