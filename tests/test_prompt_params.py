@@ -828,6 +828,18 @@ def test_permuted_parameters_still_clash_with_options_and_modes() -> None:
     assert (built.render(), built.jobs) == ("a {red, blue} cat --s {50, 100} --ar 2:3", 4)
 
 
+@pytest.mark.parametrize(
+    ("prompt", "code"),
+    [
+        ("a cat --{", "prompt.unknown_flag"),
+        ("a cat --{v 6", "prompt.unknown_flag"),
+        ("a cat --ar {1:1", "prompt.bad_aspect"),
+    ],
+)
+def test_unbalanced_braces_are_not_permutations(prompt: str, code: str) -> None:
+    assert refusal(prompt).code == code
+
+
 # -- the corpus: real prompts from public guides, and prompts Midjourney refuses ------------------------
 
 DATA = Path(__file__).parent / "data"

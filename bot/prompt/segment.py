@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from bot.prompt.errors import PromptError
 from bot.prompt.flags import Spec, check_unknown, read_flag, single_dash
-from bot.prompt.permutations import expand_permutations
+from bot.prompt.permutations import expand_permutations, has_permutations
 from bot.prompt.rules import Param
 
 _FLAG = re.compile(r"(?:--|—)([A-Za-z{].*)", re.S)  # a letter must follow, so a lone "—" stays prose
@@ -69,7 +69,7 @@ def _param(name: str, values: list[str], specs: dict[str, Spec], segment: Segmen
     """One flag as a Param; a mode flag sets the segment's mode instead (None)."""
     lowered = name.lower()
     flag = f"--{lowered}"
-    if "{" in name:  # --{v 6.1, niji 6}: the keys are those of every alternative
+    if has_permutations(name):  # --{v 6.1, niji 6}: the keys are those of every alternative
         keys: set[str] = set()
         for option in expand_permutations(" ".join([f"--{name}", *values])):
             alternative = parse_segment(option, specs)
@@ -81,7 +81,7 @@ def _param(name: str, values: list[str], specs: dict[str, Spec], segment: Segmen
     if spec is None:
         check_unknown(f"--{name}", name, specs)
         return Param(name, " ".join(values) or None, f"--{name}", frozenset({f"?{lowered}"}), checked=False)
-    if any("{" in value for value in values):  # --ar {1:1, 16:9}
+    if has_permutations(" ".join(values)):  # --ar {1:1, 16:9}
         return Param(spec.name, " ".join(values), flag, frozenset({spec.dup_key}))
     spec, value = read_flag(name, values, specs)
     if spec.kind == "mode":
