@@ -4,7 +4,7 @@ Ranges and values follow Midjourney's Parameter List
 (https://docs.midjourney.com/hc/en-us/articles/32859204029709-Parameter-List) and the articles it links:
 Omni Reference (--oref, --ow 1–1000), Style Reference (--sw 0–1000, --sv), Character Reference
 (--cw 0–100), Video (--motion low|high, --loop, --end, --bs 1|2|4), Draft Mode (--draft),
---exp 0–100, Version (--hd, --sd).
+--exp 0–100, Version (--hd, --sd). --sv: 1–6 in V7 guides, 7 added with V8 (third-party notes).
 """
 
 from __future__ import annotations

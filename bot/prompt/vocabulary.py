@@ -3,8 +3,9 @@
 Sources: the Version article (V8.1 the default since June 10, 2026; V8.0 alpha; Niji 7)
 https://docs.midjourney.com/hc/en-us/articles/32199405667853-Version ; V8.2 (default from July 24,
 2026 in third-party release notes) is accepted as a value; the default stays V8.1 unless an operator
-sets `default_model`. Styles: raw, the niji styles, V4's 4a/4b/4c and `random`
-(https://docs.midjourney.com/hc/en-us/articles/33329788681101-Legacy-Features).
+sets `default_model`. Styles: raw, the niji styles, V4's 4a/4b/4c (the legacy Parameter List,
+https://docs.midjourney.com/docs/parameter-list) and `random`, which the product owner asked for
+(no documentation found for it; it is accepted, not checked further).
 """
 
 from __future__ import annotations
