@@ -1,7 +1,7 @@
 """How often the prompt validator is wrong, measured on real prompts.
 
     .venv/bin/python -m bench.prompt_corpus
-    .venv/bin/python -m bench.prompt_corpus --root /tmp/before   # another checkout's validator
+    .venv/bin/python -m bench.prompt_corpus --root ../before      # another checkout's validator
 
 Reads tests/data/prompt_corpus.json (prompts from public guides, which Midjourney accepts) and
 tests/data/prompt_refusals.json (prompts Midjourney refuses) and prints the corpus size, the false
