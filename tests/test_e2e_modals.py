@@ -237,7 +237,7 @@ async def test_a_modal_prompt_mj_would_refuse_submits_nothing(
     for typed, answer in [
         ("an owl --turbo", "**turbo** mode is not allowed in this server. Allowed: relax."),
         ("an owl --s 5000", "`--s 5000` is out of range: use 0–1000."),
-        ("an owl --sparkle", "`--sparkle` is not a Midjourney parameter this bot knows."),
+        ("an owl --stylise 50", "`--stylise` is not a parameter. Did you mean `--stylize`?"),
         ("an owl --zoom 1.5", "`--zoom` is not a Midjourney parameter this bot knows."),
     ]:
         requests = len(fake_mj.requests)

@@ -47,7 +47,7 @@ async def test_parameters_typed_in_the_prompt_are_validated_too(
     [
         ("a cat --ar 0:1", {}, "`--ar 0:1` is not a valid aspect ratio"),
         ("a cat --s 5000", {}, "`--s 5000` is out of range: use 0–1000."),
-        ("a cat --sparkle 3", {}, "`--sparkle` is not a Midjourney parameter"),
+        ("a cat --stylise 3", {}, "`--stylise` is not a parameter. Did you mean `--stylize`?"),
         ("a cat --s 100 --stylize 200", {}, "`--s` and `--stylize` set the same parameter"),
         ("a cat --ar 1:1", {"aspect": "16:9"}, "The **aspect** option and `--ar` in the prompt"),
         ("a cat --repeat 4", {}, "each repeat is a separate paid job"),

@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
+import json
 import pickle
+from pathlib import Path
 
 import pytest
 
 from bot.prompt_params import (
     ASPECT_CHOICES,
+    MAX_PERMUTATIONS,
     MAX_PROMPT_LENGTH,
     VERSION_CHOICES,
     Layer,
     ParsedPrompt,
     PromptError,
     PromptParams,
+    Vocabulary,
     build_prompt,
+    count_permutations,
+    expand_permutations,
     parse_prompt,
     version_suggestions,
 )
@@ -75,8 +81,24 @@ def build_refusal(prompt: str, options: PromptParams, **kwargs: object) -> Promp
         ("--iw 3", ("iw", "3")),
         ("--sref https://x.test/a.png", ("sref", "https://x.test/a.png")),
         ("--sref 123 https://x.test/b.png", ("sref", "123 https://x.test/b.png")),
-        ("--cref https://x.test/c.png", ("cref", "https://x.test/c.png")),
-        ("--cw 0", ("cw", "0")),
+        ("--oref https://x.test/o.png", ("oref", "https://x.test/o.png")),
+        ("--ow 1000", ("ow", "1000")),
+        ("--exp 100", ("exp", "100")),
+        ("--sv 7", ("sv", "7")),
+        ("--draft", ("draft", None)),
+        ("--hd", ("hd", None)),
+        ("--sd", ("sd", None)),
+        ("--v 8.1", ("v", "8.1")),
+        ("--v 8", ("v", "8")),
+        ("--niji 7", ("niji", "7")),
+        ("--style 4a", ("style", "4a")),
+        ("--style random", ("style", "random")),
+        ("--video", ("video", None)),
+        ("--motion high", ("motion", "high")),
+        ("--loop", ("loop", None)),
+        ("--end https://x.test/e.png", ("end", "https://x.test/e.png")),
+        ("--bs 4", ("bs", "4")),
+        ("--profile abc", ("p", "abc")),
         ("--sw 1000", ("sw", "1000")),
         ("--p", ("p", None)),
         ("--personalize abc123", ("p", "abc123")),
@@ -139,8 +161,8 @@ def test_a_prompt_without_text_is_empty(prompt: str) -> None:
     assert (error.code, error.args) == ("prompt.empty", {})
 
 
-@pytest.mark.parametrize(("prompt", "flag"), [("a cat --foo", "--foo"), ("a cat —Bar 2", "--bar")])
-def test_unknown_flag(prompt: str, flag: str) -> None:
+@pytest.mark.parametrize(("prompt", "flag"), [("a cat --foo!", "--foo!"), ("a cat —Bar? 2", "--bar?")])
+def test_a_flag_of_no_flag_shape_is_unknown(prompt: str, flag: str) -> None:
     error = refusal(prompt)
     assert (error.code, error.args) == ("prompt.unknown_flag", {"flag": flag})
 
@@ -201,12 +223,22 @@ def test_iw_refuses_a_non_number() -> None:
 @pytest.mark.parametrize(
     ("typed", "flag", "value", "allowed"),
     [
-        ("--v 8", "--v", "8", "1, 2, 3, 4, 5, 5.0, 5.1, 5.2, 6, 6.0, 6.1, 7"),
-        ("--version 6.2", "--version", "6.2", "1, 2, 3, 4, 5, 5.0, 5.1, 5.2, 6, 6.0, 6.1, 7"),
-        ("--niji 7", "--niji", "7", "4, 5, 6"),
+        ("--v 9", "--v", "9", "1, 2, 3, 4, 5, 5.0, 5.1, 5.2, 6, 6.0, 6.1, 7, 8, 8.0, 8.1, 8.2"),
+        (
+            "--version 6.2",
+            "--version",
+            "6.2",
+            "1, 2, 3, 4, 5, 5.0, 5.1, 5.2, 6, 6.0, 6.1, 7, 8, 8.0, 8.1, 8.2",
+        ),
+        ("--niji 9", "--niji", "9", "4, 5, 6, 7"),
         ("--q 3", "--q", "3", ".25, .5, 1, 2, 4"),
         ("--quality high", "--quality", "high", ".25, .5, 1, 2, 4"),
-        ("--style fancy", "--style", "fancy", "raw, cute, expressive, original, scenic"),
+        (
+            "--style fancy",
+            "--style",
+            "fancy",
+            "raw, cute, expressive, original, scenic, 4a, 4b, 4c, random",
+        ),
     ],
 )
 def test_bad_choice(typed: str, flag: str, value: str, allowed: str) -> None:
@@ -382,14 +414,18 @@ def test_zero_valued_options_are_given() -> None:
             {"flag": "--q", "value": "3.0", "allowed": ".25, .5, 1, 2, 4"},
         ),
         (
-            PromptParams(version="8"),
+            PromptParams(version="9"),
             "prompt.bad_choice",
-            {"flag": "--v", "value": "8", "allowed": "1, 2, 3, 4, 5, 5.0, 5.1, 5.2, 6, 6.0, 6.1, 7"},
+            {
+                "flag": "--v",
+                "value": "9",
+                "allowed": "1, 2, 3, 4, 5, 5.0, 5.1, 5.2, 6, 6.0, 6.1, 7, 8, 8.0, 8.1, 8.2",
+            },
         ),
         (
             PromptParams(version="niji 9"),
             "prompt.bad_choice",
-            {"flag": "--niji", "value": "9", "allowed": "4, 5, 6"},
+            {"flag": "--niji", "value": "9", "allowed": "4, 5, 6, 7"},
         ),
         (PromptParams(version=" "), "prompt.missing_value", {"flag": "--v"}),
         (PromptParams(no=""), "prompt.missing_value", {"flag": "--no"}),
@@ -514,10 +550,11 @@ def test_version_choices_all_parse() -> None:
     ("typed", "expected"),
     [
         ("6", ["6.1", "6", "niji 6"]),
-        ("niji", ["niji 6", "niji 5", "niji 4"]),
+        ("niji", ["niji 7", "niji 6", "niji 5", "niji 4"]),
         ("NIJI6", ["niji 6"]),
         ("v5", ["5.2", "5.1", "5", "niji 5"]),
-        ("--v 7", ["7"]),
+        ("--v 7", ["7", "niji 7"]),
+        ("8", ["8.1", "8.2", "8"]),
         ("9", []),
     ],
 )
@@ -547,3 +584,281 @@ def test_refusals_name_options_and_modes_as_the_user_sees_them() -> None:
     assert "**aspect**" in conflict.message("en-US")
     assert "**宽高比**" in conflict.message("zh-CN")
     assert "**慢速**" in PromptError("prompt.mode_twice", flag="--fast", mode="relax").message("zh-CN")
+
+
+# -- what Midjourney accepts today: versions, near misses, unknown flags, version rules -----------------
+
+
+@pytest.mark.parametrize(
+    "prompt",
+    [
+        "a cat --v 8.1 --hd --ar 4:1",
+        "a cat --niji 7 --exp 25",
+        "a cat --exp 10",
+        "a cat --oref https://x.test/o.png --ow 400",
+        "a cat --oref https://x.test/o.png --v 7",
+        "a cat --oref https://x.test/o.png --v 8.1",
+        "a cat --cref https://x.test/c.png --cw 50 --v 6.1",
+        "a cat --cref https://x.test/c.png --niji 6",
+        "a cat --sref 123 --sv 7 --sw 200",
+        "a cat --draft",
+        "a cat --draft --v 7",
+        "a cat --q 4 --v 7",
+        "a cat --q 2 --v 6",
+        "a cat --v 3 --s 10000",
+        "a cat --weird 250 --niji 5",
+        "a cat --tile --v 5",
+        "a cat --video --motion high --loop --bs 2",
+        "a cat --motion low --end https://x.test/e.png",
+        "a cat --style 4b --v 4",
+    ],
+)
+def test_current_midjourney_prompts_are_accepted(prompt: str) -> None:
+    assert parse_prompt(prompt).render() == prompt
+
+
+@pytest.mark.parametrize(
+    ("prompt", "code", "args"),
+    [
+        (
+            "a cat --cref https://x.test/c.png",
+            "prompt.version_bound_default",
+            {"flag": "--cref", "model": "--v 8.1", "needs": "--v 6 / 6.1, --niji 6"},
+        ),
+        (
+            "a cat --cw 50 --v 7",
+            "prompt.version_bound",
+            {"flag": "--cw", "model": "--v 7", "needs": "--v 6 / 6.1, --niji 6"},
+        ),
+        (
+            "a cat --oref https://x.test/o.png --v 6.1",
+            "prompt.version_bound",
+            {"flag": "--oref", "model": "--v 6.1", "needs": "--v 7+"},
+        ),
+        (
+            "a cat --ow 100 --niji 7",
+            "prompt.version_bound",
+            {"flag": "--ow", "model": "--niji 7", "needs": "--v 7+"},
+        ),
+        (
+            "a cat --exp 5 --v 6",
+            "prompt.version_bound",
+            {"flag": "--exp", "model": "--v 6", "needs": "--v 7+"},
+        ),
+        (
+            "a cat --draft --v 6.1",
+            "prompt.version_bound",
+            {"flag": "--draft", "model": "--v 6.1", "needs": "--v 7+"},
+        ),
+        ("a cat --hd --v 7", "prompt.version_bound", {"flag": "--hd", "model": "--v 7", "needs": "--v 8+"}),
+        ("a cat --sd --niji", "prompt.version_bound", {"flag": "--sd", "model": "--niji", "needs": "--v 8+"}),
+        ("a cat --q 4 --v 6", "prompt.version_bound", {"flag": "--q 4", "model": "--v 6", "needs": "--v 7+"}),
+        (
+            "a cat --w 10 --v 4",
+            "prompt.version_bound",
+            {"flag": "--w", "model": "--v 4", "needs": "--v 5+, --niji 5+"},
+        ),
+        (
+            "a cat --tile --v 4",
+            "prompt.version_bound",
+            {"flag": "--tile", "model": "--v 4", "needs": "--v 1–3, 5+"},
+        ),
+        (
+            "a cat --v 3 --stylize 100",
+            "prompt.out_of_range",
+            {"flag": "--stylize", "value": "100", "min": 625, "max": 60000},
+        ),
+        ("a cat --ar 5:1 --hd", "prompt.hd_aspect", {"flag": "--ar", "value": "5:1", "limit": "4:1"}),
+        ("a cat --hd --sd", "prompt.duplicate_flag", {"flag": "--hd", "first": "--hd", "second": "--sd"}),
+    ],
+)
+def test_parameters_bound_to_a_model(prompt: str, code: str, args: dict[str, str | int]) -> None:
+    error = refusal(prompt)
+    assert (error.code, error.args) == (code, args)
+
+
+def test_a_saved_version_counts_for_the_model_rules() -> None:
+    built = build_prompt(
+        "a cat --cref https://x.test/c.png", PromptParams(), defaults=PromptParams(version="6.1")
+    )
+    assert built.render() == "a cat --cref https://x.test/c.png --v 6.1"
+    error = build_refusal("a cat --oref https://x.test/o.png", PromptParams(version="niji 6"))
+    assert (error.code, error.args["flag"]) == ("prompt.version_bound", "--oref")
+
+
+@pytest.mark.parametrize(
+    ("prompt", "typed", "suggestion"),
+    [
+        ("a cat --ar16:9", "--ar16:9", "--ar 16:9"),
+        ("a cat —v6.1", "--v6.1", "--v 6.1"),
+        ("a cat --stop50", "--stop50", "--stop 50"),
+        ("a cat --niji6", "--niji6", "--niji 6"),
+        ("a cat --stylise 250", "--stylise", "--stylize"),
+        ("a cat --asepct 2:3", "--asepct", "--aspect"),
+        ("a cat --chaoss 10", "--chaoss", "--chaos"),
+        ("a cat —Bar 2", "--Bar", "--ar"),
+        ("a cat -ar 16:9", "-ar", "--ar"),
+        ("a cat --s 50 -v 6", "-v", "--v"),
+        ("a cat –ar 2:3", "–ar", "--ar"),
+    ],
+)
+def test_near_misses_are_refused_with_a_suggestion(prompt: str, typed: str, suggestion: str) -> None:
+    error = refusal(prompt)
+    assert (error.code, error.args) == ("prompt.did_you_mean", {"typed": typed, "suggestion": suggestion})
+
+
+def test_an_unknown_flag_far_from_any_known_one_is_sent_as_typed() -> None:
+    parsed = parse_prompt("a cat --newthing 5 --ar 1:1 --Sparkle --moodboard a b")
+    assert parsed.render() == "a cat --newthing 5 --ar 1:1 --Sparkle --moodboard a b"
+    assert parsed.unchecked == ("--newthing", "--Sparkle", "--moodboard")
+    assert parse_prompt("a cat --ar 1:1").unchecked == ()
+    error = refusal("a cat --newthing 1 --NewThing 2")
+    assert (error.code, error.args["second"]) == ("prompt.duplicate_flag", "--NewThing")
+
+
+def test_zoom_stays_a_custom_zoom_parameter() -> None:
+    assert refusal("a cat --zoom 2").code == "prompt.unknown_flag"
+    assert parse_prompt("a cat --zoom 2", zoom=True).params == (("zoom", "2"),)
+
+
+def test_an_operator_vocabulary_adds_versions_and_styles() -> None:
+    extra = Vocabulary(versions=("9",), niji_versions=("8",), styles=("Vivid",), default_model="9")
+    assert parse_prompt("a cat --v 9 --style vivid", vocabulary=extra).params == (
+        ("v", "9"),
+        ("style", "vivid"),
+    )
+    assert parse_prompt("a cat --niji 8", vocabulary=extra).params == (("niji", "8"),)
+    assert parse_prompt("a cat --hd", vocabulary=extra).params == (("hd", None),)
+    assert refusal("a cat --v 9").code == "prompt.bad_choice"
+    assert version_suggestions("9", extra) == ["9"]
+    assert (
+        build_prompt("a cat", PromptParams(version="niji 8"), vocabulary=extra).render() == "a cat --niji 8"
+    )
+
+
+def test_the_default_model_comes_first_in_the_choices() -> None:
+    assert VERSION_CHOICES[:4] == ("8.1", "8.2", "8", "7")
+    assert VERSION_CHOICES.index("niji 7") < VERSION_CHOICES.index("niji 6")
+
+
+def test_the_unchecked_note_names_the_flags() -> None:
+    note = PromptError("prompt.unchecked_note", flags="--newthing").message("en-US")
+    assert note == "`--newthing` not checked by this bot; sent as typed."
+
+
+# -- permutations -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("prompt", "expected"),
+    [
+        ("a {red, green, yellow} bird", ["a red bird", "a green bird", "a yellow bird"]),
+        (
+            "a {red, green} bird in the {jungle, desert}",
+            [
+                "a red bird in the jungle",
+                "a red bird in the desert",
+                "a green bird in the jungle",
+                "a green bird in the desert",
+            ],
+        ),
+        (
+            "A {sculpture, painting} of a {seagull {on a pier, on a beach}, poodle}.",
+            [
+                "A sculpture of a seagull on a pier.",
+                "A sculpture of a seagull on a beach.",
+                "A sculpture of a poodle.",
+                "A painting of a seagull on a pier.",
+                "A painting of a seagull on a beach.",
+                "A painting of a poodle.",
+            ],
+        ),
+        ("a {red, pastel \\, yellow} bird", ["a red bird", "a pastel, yellow bird"]),
+        ("a bird --ar {3:2, 1:1}", ["a bird --ar 3:2", "a bird --ar 1:1"]),
+        ("a bird --{v 5, niji}", ["a bird --v 5", "a bird --niji"]),
+        ("a {lone bird", ["a {lone bird"]),
+        ("no groups", ["no groups"]),
+    ],
+)
+def test_permutations_expand_as_midjourney_does(prompt: str, expected: list[str]) -> None:
+    assert expand_permutations(prompt) == expected
+    assert count_permutations(prompt) == len(expected)
+
+
+def test_a_permutation_prompt_is_sent_whole_and_counted_as_its_jobs() -> None:
+    parsed = parse_prompt("a {red, blue} bird --ar {1:1, 16:9} —s 50")
+    assert parsed.render() == "a {red, blue} bird --ar {1:1, 16:9} --s 50"
+    assert parsed.jobs == 4
+    assert parse_prompt("a cat --{v 6.1, niji 6}").jobs == 2
+    assert parse_prompt("a cat").jobs == 1
+
+
+def test_a_bad_expansion_is_refused_naming_it() -> None:
+    error = refusal("a cat --ar {1:1, 1:0}")
+    assert (error.code, error.args, error.expansion) == (
+        "prompt.bad_aspect",
+        {"flag": "--ar", "value": "1:0"},
+        "a cat --ar 1:0",
+    )
+    assert error.message("en-US").startswith("In `a cat --ar 1:0`: `--ar 1:0` is not a valid aspect ratio")
+    error = refusal("a cat --{v 6.1, v 7} --cref https://x.test/c.png")
+    assert (error.code, error.expansion) == (
+        "prompt.version_bound",
+        "a cat --v 7 --cref https://x.test/c.png",
+    )
+
+
+def test_more_jobs_than_the_limit_are_refused() -> None:
+    forty = "a {" + ", ".join(str(n) for n in range(8)) + "} {a, b, c, d, e} cat"
+    assert parse_prompt(forty).jobs == MAX_PERMUTATIONS == 40
+    error = refusal(forty.replace("{a,", "{z, a,"))
+    assert (error.code, error.args) == ("prompt.too_many_jobs", {"jobs": 48, "limit": 40})
+    with pytest.raises(PromptError):
+        expand_permutations("{a, b} {c, d}", limit=3)
+
+
+def test_permuted_parameters_still_clash_with_options_and_modes() -> None:
+    error = build_refusal("a cat --{v 6.1, niji 6}", PromptParams(version="7"))
+    assert (error.code, error.args) == (
+        "prompt.option_conflict",
+        {"flag": "--{v 6.1, niji 6}", "option": "version"},
+    )
+    assert refusal("a cat --{fast, relax}").code == "prompt.mode_conflict"
+    built = build_prompt("a {red, blue} cat", PromptParams(aspect="2:3"), suffix="--s {50, 100}")
+    assert (built.render(), built.jobs) == ("a {red, blue} cat --s {50, 100} --ar 2:3", 4)
+
+
+@pytest.mark.parametrize(
+    ("prompt", "code"),
+    [
+        ("a cat --{", "prompt.unknown_flag"),
+        ("a cat --{v 6", "prompt.unknown_flag"),
+        ("a cat --ar {1:1", "prompt.bad_aspect"),
+    ],
+)
+def test_unbalanced_braces_are_not_permutations(prompt: str, code: str) -> None:
+    assert refusal(prompt).code == code
+
+
+# -- the corpus: real prompts from public guides, and prompts Midjourney refuses ------------------------
+
+DATA = Path(__file__).parent / "data"
+CORPUS = json.loads((DATA / "prompt_corpus.json").read_text(encoding="utf-8"))
+REFUSALS = json.loads((DATA / "prompt_refusals.json").read_text(encoding="utf-8"))
+
+
+def test_the_corpus_is_real_and_sourced() -> None:
+    assert len(CORPUS) >= 100
+    assert all(entry["prompt"].strip() and entry["source"].startswith("https://") for entry in CORPUS)
+    assert all(entry["reason"] and entry["source"].startswith("https://") for entry in REFUSALS)
+
+
+@pytest.mark.parametrize("entry", CORPUS, ids=lambda entry: entry["prompt"][:40])
+def test_every_corpus_prompt_is_accepted(entry: dict[str, str]) -> None:
+    parse_prompt(entry["prompt"])
+
+
+@pytest.mark.parametrize("entry", REFUSALS, ids=lambda entry: entry["prompt"][:40])
+def test_every_known_bad_prompt_is_refused(entry: dict[str, str]) -> None:
+    with pytest.raises(PromptError):
+        parse_prompt(entry["prompt"])

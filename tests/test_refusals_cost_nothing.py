@@ -14,7 +14,7 @@ from tests.test_e2e_imagine import has_image, imagine
 BAD_PROMPTS = [
     ("a cat --ar 0:1", {}),
     ("a cat --s 5000", {}),
-    ("a cat --sparkle 3", {}),
+    ("a cat --stylise 3", {}),
     ("a cat --s 100 --stylize 200", {}),
     ("a cat --ar 1:1", {"aspect": "16:9"}),
     ("a cat --repeat 4", {}),

@@ -343,6 +343,13 @@ MESSAGES: dict[str, str] = {
     "prompt.option_conflict": "The **{option}** option and `{flag}` in the prompt set the same parameter; use one.",
     "prompt.flag_in_option": "The **{option}** option can't contain parameters (`--…`): “{value}”.",
     "prompt.mode_twice": "The prompt asks for `{flag}` but the **mode** option says **{mode}**; use one.",
+    "prompt.did_you_mean": "`{typed}` is not a parameter. Did you mean `{suggestion}`?",
+    "prompt.unchecked_note": "`{flags}` not checked by this bot; sent as typed.",
+    "prompt.version_bound": "`{flag}` does not work with `{model}`: it needs {needs}.",
+    "prompt.version_bound_default": "`{flag}` does not work with the default model (`{model}`): it needs {needs}. Add the version to the prompt.",
+    "prompt.hd_aspect": "`{flag} {value}` is too wide for `--hd`: HD allows up to {limit}.",
+    "prompt.too_many_jobs": "This prompt's `{{…}}` options make {jobs} jobs; the limit is {limit}.",
+    "prompt.in_expansion": "In `{expansion}`: {reason}",
     # -- action titles, permissions, operator errors --
     "action.upsample": "Upscale {n}",
     "action.variation": "Variation {n}",

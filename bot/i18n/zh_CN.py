@@ -340,6 +340,13 @@ MESSAGES: dict[str, str] = {
     "prompt.option_conflict": "**{option}** 选项和提示词中的 `{flag}` 设置了同一个参数，请只保留一个。",
     "prompt.flag_in_option": "**{option}** 选项不能包含参数（`--…`）：“{value}”。",
     "prompt.mode_twice": "提示词要求 `{flag}`，但 **模式** 选项是 **{mode}**，只能用一个。",
+    "prompt.did_you_mean": "`{typed}` 不是参数。你是不是想写 `{suggestion}`？",
+    "prompt.unchecked_note": "`{flags}` 未经本机器人检查，已按原样发送。",
+    "prompt.version_bound": "`{flag}` 不能与 `{model}` 一起使用：需要 {needs}。",
+    "prompt.version_bound_default": "`{flag}` 不能用于默认模型（`{model}`）：需要 {needs}。请在提示词中写明版本。",
+    "prompt.hd_aspect": "`{flag} {value}` 对 `--hd` 来说太宽：HD 最多支持 {limit}。",
+    "prompt.too_many_jobs": "这个提示词的 `{{…}}` 选项会生成 {jobs} 个任务，上限为 {limit}。",
+    "prompt.in_expansion": "在 `{expansion}` 中：{reason}",
     # -- action titles, permissions, operator errors --
     "action.upsample": "放大 {n}",
     "action.variation": "变化 {n}",
