@@ -9,9 +9,13 @@ from dataclasses import dataclass, field
 
 from dotenv import load_dotenv
 
+from bot.prompt.vocabulary import DEFAULT_MODEL, DEFAULT_VOCABULARY, Vocabulary
+
 DEFAULT_MJ_BASE_URL = "https://cloud.dataeyes.ai"
 DEFAULT_DATABASE_PATH = "data/bot.sqlite3"
 
+_VERSION = re.compile(r"[0-9]{1,2}(?:\.[0-9]{1,2})?")
+_STYLE = re.compile(r"[a-z0-9][a-z0-9_-]{0,31}")
 _SNOWFLAKE = re.compile(r"[0-9]+")  # ASCII digits only: str.isdigit() also accepts "²", which int() refuses
 
 
@@ -49,6 +53,8 @@ class Settings:
     mj_timeout: float = 30.0
     # Also write the mode as --fast/--relax/--turbo in the prompt (new-api drops accountFilter by default).
     mj_mode_flag: bool = True
+    # Model versions and styles Midjourney released after this version of the bot, and its default model.
+    vocabulary: Vocabulary = DEFAULT_VOCABULARY
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, *, dotenv: bool = True) -> Settings:
@@ -77,6 +83,7 @@ class Settings:
             edit_interval=reader.seconds("EDIT_INTERVAL", cls.edit_interval, allow_zero=True),
             coalesce_edits=reader.flag("COALESCE_EDITS", cls.coalesce_edits),
             mj_mode_flag=reader.flag("MJ_MODE_FLAG", cls.mj_mode_flag),
+            vocabulary=reader.vocabulary(),
         )
         if settings.poll_max_interval < settings.poll_min_interval:
             raise SettingsError("POLL_MAX_INTERVAL must not be smaller than POLL_MIN_INTERVAL")
@@ -130,6 +137,30 @@ class _Reader:
         if not all(_SNOWFLAKE.fullmatch(item) for item in items if item):
             raise SettingsError(f"{name} is malformed: expected numeric Discord ids separated by commas")
         return frozenset(int(item) for item in items if item)
+
+    def words(self, name: str) -> tuple[str, ...]:
+        """Values separated by commas; spaces around them and empty items are ignored."""
+        value = self._get(name)
+        return tuple(item.strip().lower() for item in value.split(",") if item.strip()) if value else ()
+
+    def vocabulary(self) -> Vocabulary:
+        """MJ_EXTRA_VERSIONS ("9, niji 8"), MJ_EXTRA_STYLES and MJ_DEFAULT_VERSION ("8.1")."""
+        versions: list[str] = []
+        niji: list[str] = []
+        for item in self.words("MJ_EXTRA_VERSIONS"):
+            version = item.removeprefix("--").removeprefix("v").strip()
+            target = niji if version.startswith("niji") else versions
+            version = version.removeprefix("niji").strip()
+            if not _VERSION.fullmatch(version):
+                raise SettingsError('MJ_EXTRA_VERSIONS is malformed: expected versions like "9" or "niji 8"')
+            target.append(version)
+        styles = self.words("MJ_EXTRA_STYLES")
+        if not all(_STYLE.fullmatch(style) for style in styles):
+            raise SettingsError("MJ_EXTRA_STYLES is malformed: expected style names separated by commas")
+        default = (self._get("MJ_DEFAULT_VERSION") or DEFAULT_MODEL).lower().removeprefix("v").strip()
+        if not _VERSION.fullmatch(default):
+            raise SettingsError('MJ_DEFAULT_VERSION is malformed: expected a version like "8.1"')
+        return Vocabulary(tuple(versions), tuple(niji), styles, default)
 
     def flag(self, name: str, default: bool) -> bool:
         value = self._get(name)

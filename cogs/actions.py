@@ -50,7 +50,7 @@ async def refuse_prompt(interaction: Interaction, text: str, *, zoom: bool, poli
     """Check a Remix / Custom Zoom prompt as /imagine does, and any mode flag in it against the server's
     modes; True (the user was told why) when it may not be sent."""
     try:
-        parsed = parse_prompt(text, zoom=zoom)
+        parsed = parse_prompt(text, zoom=zoom, vocabulary=interaction.client.settings.vocabulary)
         if parsed.mode is not None:
             policy.effective_mode(Mode(parsed.mode), explicit=True)
     except PromptError as err:

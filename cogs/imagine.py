@@ -86,7 +86,8 @@ async def start_imagine(
         user, channel = await saved_defaults(bot, interaction.user.id, interaction.channel_id)
     defaults = user.over(channel)
     try:
-        parsed = build_prompt(prompt, options, layers=prompt_layers(user, channel))
+        vocabulary = bot.settings.vocabulary
+        parsed = build_prompt(prompt, options, layers=prompt_layers(user, channel), vocabulary=vocabulary)
         typed_mode = parsed.mode if parsed.mode_typed else None
         if mode is not None and typed_mode is not None and typed_mode != mode.value:
             raise PromptError("prompt.mode_twice", flag=f"--{typed_mode.lower()}", mode=mode.lower())
@@ -236,7 +237,8 @@ class Imagine(commands.Cog):
     async def version_autocomplete(
         self, interaction: Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
-        return [app_commands.Choice(name=v, value=v) for v in version_suggestions(current)]
+        suggestions = version_suggestions(current, self.bot.settings.vocabulary)
+        return [app_commands.Choice(name=v, value=v) for v in suggestions]
 
 
 async def setup(bot: MJBot) -> None:

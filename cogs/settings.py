@@ -228,7 +228,8 @@ class Settings(commands.Cog):
         suffix = modal_text(interaction) or None
         if suffix is not None:
             try:
-                parse_prompt(f"x {suffix}")  # its parameters must be valid on their own
+                # Its parameters must be valid on their own.
+                parse_prompt(f"x {suffix}", vocabulary=self.bot.settings.vocabulary)
             except PromptError as err:
                 await answer_privately(interaction, err.message(interaction.locale))
                 return

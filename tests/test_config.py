@@ -104,3 +104,25 @@ def test_python_m_bot_stops_with_one_line_naming_the_setting(tmp_path: Path) -> 
         == "Configuration error: DISCORD_TOKEN is required but not set (see .env.example)"
     )
     assert "mj-secret-key" not in result.stderr + result.stdout
+
+
+def test_operators_add_versions_and_styles_and_set_the_default_model() -> None:
+    settings = Settings.from_env(
+        {
+            **BASE,
+            "MJ_EXTRA_VERSIONS": " 9, niji 8 ,v9.1",
+            "MJ_EXTRA_STYLES": "Glow",
+            "MJ_DEFAULT_VERSION": "9",
+        },
+        dotenv=False,
+    )
+    vocabulary = settings.vocabulary
+    assert vocabulary.versions == ("9", "9.1") and vocabulary.niji_versions == ("8",)
+    assert vocabulary.styles == ("glow",) and vocabulary.default_model == "9"
+    for name, value in [
+        ("MJ_EXTRA_VERSIONS", "nine"),
+        ("MJ_EXTRA_STYLES", "a b"),
+        ("MJ_DEFAULT_VERSION", "x"),
+    ]:
+        with pytest.raises(SettingsError, match=name):
+            Settings.from_env({**BASE, name: value}, dotenv=False)
