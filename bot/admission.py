@@ -21,13 +21,16 @@ class Admission:
     mode: Mode | None
     quota: Quota | None
     cooldown: float = 0.0
+    jobs: int = 1
 
     def refusal(self, lost: AdmissionLost) -> Refusal:
         """Why the insert's re-check refused the job (another submit got in first)."""
         if isinstance(lost, CooldownActive):
             return cooldown_refusal(self.cooldown, lost.last_submit)
-        assert isinstance(lost, QuotaExceeded) and self.quota is not None and self.quota.limit is not None
-        return quota_refusal(lost.used, self.quota.limit, datetime.now(UTC))
+        limit = self.quota.limit if self.quota is not None else None
+        if not isinstance(lost, QuotaExceeded) or limit is None:
+            raise RuntimeError(f"an admission without a quota lost to {lost!r}")
+        return quota_refusal(lost.used, limit, datetime.now(UTC), self.jobs)
 
 
 async def admit(
@@ -40,8 +43,10 @@ async def admit(
     role_ids: Iterable[int],
     mode: Mode | None,
     explicit_mode: bool,
+    jobs: int = 1,
 ) -> Admission:
-    """Raise Refusal when the guild's rules forbid this submit; otherwise say how to submit it."""
+    """Raise Refusal when the guild's rules forbid this submit of `jobs` jobs; otherwise say how to
+    submit it."""
     policy = policies.get(guild_id)
     now = datetime.now(UTC)
     since = day_start(now)
@@ -50,9 +55,9 @@ async def admit(
         last_submit=await store.last_submit(user_id, guild_id) if policy.cooldown else None,
         role_ids=tuple(role_ids),
     )
-    check_submit(policy, channel_id=channel_id, usage=usage, now=now)
+    check_submit(policy, channel_id=channel_id, usage=usage, now=now, jobs=jobs)
     effective = policy.effective_mode(mode, explicit=explicit_mode)
     limit = policy.quota_for(usage.role_ids)
     quiet_after = now - timedelta(seconds=policy.cooldown) if policy.cooldown else None
     quota = Quota(limit, since, quiet_after) if limit is not None or quiet_after else None
-    return Admission(effective, quota, policy.cooldown)
+    return Admission(effective, quota, policy.cooldown, jobs)

@@ -19,6 +19,7 @@ from bot.discord_api import use_gateway_of_rest_base
 from bot.i18n import Translator, t
 from bot.jobs.engine import Engine
 from bot.mj.client import MJClient
+from bot.paid.permutations import PermutationButton
 from bot.policy import Policies
 from bot.storage import Store
 from bot.tasks import TaskRegistry
@@ -87,7 +88,7 @@ class MJBot(commands.Bot):
         await self.tree.set_translator(Translator())
         for extension in EXTENSIONS:
             await self.load_extension(extension)
-        self.add_dynamic_items(*DYNAMIC_ITEMS)
+        self.add_dynamic_items(*DYNAMIC_ITEMS, PermutationButton)
         await self.policies.load()
         await self.alerts.load()
         await self.engine.start()

@@ -217,3 +217,19 @@ class Defaults:
             suffix=self.suffix or fallback.suffix,
             dm=self.dm if self.dm is not None else fallback.dm,
         )
+
+
+@dataclass(frozen=True, slots=True)
+class PendingPrompts:
+    """A permutation prompt's jobs, waiting for their owner to confirm the count.
+
+    `template` is the job each prompt becomes; `rules_channel_id` is the channel whose rules apply
+    (None in a DM); `by_dm` when the results go to the user's direct messages.
+    """
+
+    template: NewJob
+    prompts: tuple[str, ...]
+    rules_channel_id: int | None
+    explicit_mode: bool
+    by_dm: bool
+    created_at: datetime

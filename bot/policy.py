@@ -9,6 +9,7 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
+from enum import StrEnum
 from typing import Protocol
 
 import discord
@@ -21,8 +22,21 @@ MAX_CHANNELS_NAMED = 40  # a refusal lists this many allowed channels (a message
 MODE_PREFERENCE = (Mode.RELAX, Mode.FAST, Mode.TURBO)  # the cheapest allowed mode is the fallback
 
 
+class BotPermission(StrEnum):
+    """A permission the bot needs where a job shows; each reads as `perm.<name>`."""
+
+    VIEW_CHANNEL = "view_channel"
+    SEND_MESSAGES = "send_messages"
+    SEND_MESSAGES_IN_THREADS = "send_messages_in_threads"
+    ATTACH_FILES = "attach_files"
+    READ_MESSAGE_HISTORY = "read_message_history"
+
+
 class Refusal(Exception):
-    """A submit the bot turns down before anything is paid for; `key` names the message."""
+    """A submit the bot turns down before anything is paid for; `key` names the message.
+
+    Arguments that are modes or permissions (or tuples of them) are named in the reader's language.
+    """
 
     def __init__(self, key: str, **args: object) -> None:
         super().__init__(key)
@@ -30,14 +44,17 @@ class Refusal(Exception):
         self.args_ = args
 
     def message(self, lang: str | discord.Locale) -> str:
-        """The refusal in the user's language; modes are named in it too."""
-        args = {
-            name: mode_names(lang, value if isinstance(value, tuple) else (value,))
-            if isinstance(value, (Mode, tuple))
-            else value
-            for name, value in self.args_.items()
-        }
-        return t(lang, self.key, **args)
+        """The refusal in the user's language."""
+        return t(lang, self.key, **{name: _worded(lang, value) for name, value in self.args_.items()})
+
+
+def _worded(lang: str | discord.Locale, value: object) -> object:
+    items = value if isinstance(value, tuple) else (value,)
+    if items and all(isinstance(item, Mode) for item in items):
+        return mode_names(lang, items)  # type: ignore[arg-type]
+    if items and all(isinstance(item, BotPermission) for item in items):
+        return ", ".join(t(lang, f"perm.{item.value}") for item in items)
+    return value
 
 
 def mode_names(lang: str | discord.Locale, modes: Iterable[Mode]) -> str:
@@ -127,20 +144,26 @@ def day_start(now: datetime) -> datetime:
     return now.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
 
 
-def check_submit(policy: GuildPolicy, *, channel_id: int | None, usage: Usage, now: datetime) -> None:
-    """Raise a Refusal when the guild's rules forbid a submit now: channel (None: a DM, whose job was
-    started in an allowed channel), cooldown, daily quota."""
+def check_channel(policy: GuildPolicy, channel_id: int | None) -> None:
+    """The guild's channel rule (None: a DM, whose job was started in an allowed channel)."""
     if policy.channel_ids and channel_id is not None and channel_id not in policy.channel_ids:
         allowed = sorted(policy.channel_ids)
         channels = " ".join(f"<#{c}>" for c in allowed[:MAX_CHANNELS_NAMED])
         channels += f" (+{len(allowed) - MAX_CHANNELS_NAMED})" if len(allowed) > MAX_CHANNELS_NAMED else ""
         raise Refusal("refuse.channel", channels=channels)
+
+
+def check_submit(
+    policy: GuildPolicy, *, channel_id: int | None, usage: Usage, now: datetime, jobs: int = 1
+) -> None:
+    """Raise a Refusal when the guild's rules forbid a submit of `jobs` jobs now: channel, cooldown, quota."""
+    check_channel(policy, channel_id)
     last = usage.last_submit
     if policy.cooldown and last is not None and last + timedelta(seconds=policy.cooldown) > now:
         raise cooldown_refusal(policy.cooldown, last)
     quota = policy.quota_for(usage.role_ids)
-    if quota is not None and usage.today >= quota:
-        raise quota_refusal(usage.today, quota, now)
+    if quota is not None and usage.today + jobs > quota:
+        raise quota_refusal(usage.today, quota, now, jobs)
 
 
 def cooldown_refusal(cooldown: float, last_submit: datetime) -> Refusal:
@@ -148,9 +171,11 @@ def cooldown_refusal(cooldown: float, last_submit: datetime) -> Refusal:
     return Refusal("refuse.cooldown", seconds=round(cooldown), when=_timestamp(ready))
 
 
-def quota_refusal(used: int, quota: int, now: datetime) -> Refusal:
-    """The daily quota is used up; it resets at the next UTC midnight."""
+def quota_refusal(used: int, quota: int, now: datetime, jobs: int = 1) -> Refusal:
+    """The daily quota is used up (or has fewer than `jobs` left); it resets at the next UTC midnight."""
     reset = day_start(now) + timedelta(days=1)
+    if jobs > 1 and used < quota:
+        return Refusal("refuse.quota_jobs", jobs=jobs, left=quota - used, when=_timestamp(reset))
     return Refusal("refuse.quota", used=used, quota=quota, when=_timestamp(reset))
 
 

@@ -140,10 +140,16 @@ def _shown_prompt(prompt: str, limit: int = PROMPT_SHOWN) -> str:
     return _cut(escape_mentions(escape_markdown(prompt)), limit)
 
 
+def action_name(job: Job, locale: str | None = None) -> str:
+    """What a click's job did, in the reader's language ("Upscale 2", "Vary (Strong)", "Pan left")."""
+    return action_title(job.custom_id or "", job.action, "", locale or job.locale)
+
+
 def job_title(job: Job, prompt_limit: int = PROMPT_SHOWN) -> str:
     prompt = _shown_prompt(job.prompt, prompt_limit)
     if job.is_action:
-        return t(job.locale, "job.title_action", action=job.action, prompt=prompt, user=job.user_id)
+        action = escape_mentions(escape_markdown(action_name(job)))
+        return t(job.locale, "job.title_action", action=action, prompt=prompt, user=job.user_id)
     return f"**{prompt}** — <@{job.user_id}>"
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import io
 import re
+import time
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Self
 
@@ -17,10 +18,12 @@ from bot.i18n import L, t
 from bot.images import ImageDoesNotFit, fit_to_limit
 from bot.mj.errors import MJError
 from bot.models import BotType, JobStatus
-from bot.policy import day_start
+from bot.paid.imagine import effective_defaults
+from bot.policy import Refusal, day_start
+from bot.preconditions import member_role_ids
+from bot.rate_limit import RateLimit
+from bot.replies import jump_url, tell
 from bot.views import result_view
-from cogs.checks import jump_url, member_role_ids, tell
-from cogs.imagine import effective_defaults
 
 if TYPE_CHECKING:
     from bot.app import MJBot
@@ -29,6 +32,10 @@ if TYPE_CHECKING:
     Interaction = discord.Interaction[MJBot]
 
 PAGE_SIZE = 10
+SHOWS_PER_WINDOW, SHOW_WINDOW = (
+    3,
+    30.0,
+)  # /show reposts per user per 30 s: each downloads and uploads an image
 STATUS_EMOJI = {
     JobStatus.DONE: "✅",
     JobStatus.FAILED: "❌",
@@ -42,12 +49,19 @@ STATUS_EMOJI = {
 def _job_line(lang: str, job: Job) -> str:
     emoji = STATUS_EMOJI.get(job.status, "⏳")
     prompt = discord.utils.escape_markdown(job.prompt if len(job.prompt) <= 60 else job.prompt[:59] + "…")
-    title = f"{job.action} · {prompt}" if job.is_action else prompt
+    action = discord.utils.escape_markdown(render.action_name(job, lang))
+    title = f"{action} · {prompt}" if job.is_action else prompt
     when = f"<t:{int(job.created_at.timestamp())}:R>"
     link = ""
     if job.message_id:
         link = f" · [↗]({jump_url(None if job.dm else job.guild_id, job.channel_id, job.message_id)})"
     return f"`#{job.id}` {emoji} {title} — {t(lang, f'status.{job.status}')}, {when}{link}"
+
+
+def _choice_name(job: Job, lang: str) -> str:
+    """An autocomplete line: "#12 Upscale 2 · a cat" (at most 100 characters)."""
+    title = f"{render.action_name(job, lang)} · {job.prompt}" if job.is_action else job.prompt
+    return f"#{job.id} {title}"[:100]
 
 
 class HistoryPageButton(
@@ -79,9 +93,25 @@ class HistoryPageButton(
         await interaction.response.edit_message(embed=embed, view=view)
 
 
+def may_see(interaction: Interaction, job: Job) -> bool:
+    """The caller's own job, or one from a channel of this server they can view (never another's DM)."""
+    if job.user_id == interaction.user.id:
+        return True
+    if job.dm or job.guild_id != interaction.guild_id or interaction.guild is None:
+        return False
+    channel = interaction.guild.get_channel_or_thread(job.channel_id)
+    member = interaction.user
+    return (
+        channel is not None
+        and isinstance(member, discord.Member)
+        and channel.permissions_for(member).view_channel
+    )
+
+
 class Jobs(commands.Cog):
     def __init__(self, bot: MJBot) -> None:
         self.bot = bot
+        self._show_limit = RateLimit(SHOWS_PER_WINDOW, SHOW_WINDOW)
 
     async def cog_load(self) -> None:
         self.bot.add_dynamic_items(HistoryPageButton)
@@ -129,10 +159,13 @@ class Jobs(commands.Cog):
     @app_commands.describe(job=L("opt.job.desc"))
     @app_commands.guild_only()
     async def show(self, interaction: Interaction, job: app_commands.Range[int, 1]) -> None:
+        if (ready_at := self._show_limit.wait(interaction.user.id, time.monotonic())) is not None:
+            when = int(time.time() + ready_at) + 1
+            await tell(interaction, "show.too_fast", when=f"<t:{when}:R>")
+            return
         found = await self.bot.store.get_job(job)
-        mine = found is not None and found.user_id == interaction.user.id
-        if found is None or (not mine and (found.dm or found.guild_id != interaction.guild_id)):
-            await tell(interaction, "show.unknown", job=job)  # another user's private result stays private
+        if found is None or not may_see(interaction, found):
+            await tell(interaction, "show.unknown", job=job)  # a result the caller may not see stays hidden
             return
         if found.status is not JobStatus.DONE or found.task_id is None:
             await tell(
@@ -165,7 +198,7 @@ class Jobs(commands.Cog):
         jobs = await self.bot.store.user_jobs(interaction.user.id, limit=50)
         done = [j for j in jobs if j.status is JobStatus.DONE and str(j.id).startswith(current.lstrip("#"))]
         return [
-            app_commands.Choice(name=f"#{j.id} {j.action} · {j.prompt}"[:100], value=j.id) for j in done[:25]
+            app_commands.Choice(name=_choice_name(j, str(interaction.locale)), value=j.id) for j in done[:25]
         ]
 
     # -- /info --------------------------------------------------------------------------------------
@@ -178,7 +211,10 @@ class Jobs(commands.Cog):
         policy = self.bot.policies.get(interaction.guild_id)
         unfinished = await store.unfinished_jobs(user_id)
         used = await store.charged_since(user_id, interaction.guild_id, day_start(datetime.now(UTC)))
-        quota = policy.quota_for(await member_role_ids(interaction, interaction.guild_id))
+        try:
+            quota = policy.quota_for(await member_role_ids(interaction, interaction.guild_id))
+        except Refusal:
+            quota = policy.daily_quota  # only shown: the quota the server sets for everyone
         embed = discord.Embed(title=t(lang, "info.title"))
         listed = [_job_line(lang, j) for j in unfinished]
         lines = render.fit_list(listed, lang, 1024, more_key="info.more") or t(lang, "info.none")

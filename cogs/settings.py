@@ -13,8 +13,8 @@ from discord.ext import commands
 from bot.i18n import L, t
 from bot.models import BotType, Defaults, Mode
 from bot.prompt_params import ASPECT_CHOICES, VERSION_CHOICES, PromptError, parse_prompt
+from bot.replies import answer_privately, tell
 from bot.views import modal_text, prompt_modal
-from cogs.checks import answer_privately, tell
 
 if TYPE_CHECKING:
     from bot.app import MJBot

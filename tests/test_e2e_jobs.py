@@ -172,7 +172,8 @@ async def test_show_reposts_a_done_job_with_live_buttons(
     assert kind == AUTOCOMPLETE_RESULT
     upscale_job = await job_of(bot, user, upscale)
     assert [c["value"] for c in body["data"]["choices"]] == [upscale_job.id, done.id]
-    assert body["data"]["choices"][1]["name"] == f"#{done.id} IMAGINE · a glass whale"
+    names = [c["name"] for c in body["data"]["choices"]]
+    assert names == [f"#{upscale_job.id} Upscale 2 · a glass whale", f"#{done.id} a glass whale"]
 
 
 async def test_show_keeps_private_results_private_and_failures_quiet(
@@ -316,3 +317,26 @@ async def test_cancel_waiting_jobs_only(bot: MJBot, fake_discord: FakeDiscord, f
     submitted = [r.json["prompt"] for r in fake_mj.requests if r.route == IMAGINE]
     assert sorted(submitted) == sorted([f"held lamp {n} [hold]" for n in range(3)] + ["lamp 6", "lamp 7"])
     assert fourth.content.endswith("\nCancelled") and fifth.content.endswith("\nCancelled")
+
+
+async def test_show_reposts_only_what_the_caller_may_see_and_not_too_fast(
+    bot: MJBot, fake_discord: FakeDiscord, fake_mj: FakeMJ
+) -> None:
+    owner = fake_discord.add_user("owner")
+    other = fake_discord.add_user("other")
+    private = await fake_discord.create_channel("private", visible_to=(owner,))
+    secret = await imagine_in(fake_discord, owner, "a secret garden", private)
+    await fake_discord.wait_for(lambda: has_image(secret), timeout=20)
+    job = await job_of(bot, owner, secret)
+
+    walked = await command(fake_discord, "show", other, job=job.id)
+    assert ephemeral_text(walked) == f"There is no job #{job.id} in this server.", (
+        "private channels stay private"
+    )
+    assert fake_mj.count("GET /mj/image/{id}") == 1, "nothing was fetched for it"
+
+    for _ in range(3):
+        shown = await command(fake_discord, "show", owner, job=job.id)
+        await fake_discord.wait_for(lambda s=shown: bool(s.followups), timeout=20)  # type: ignore[misc]
+    too_fast = await command(fake_discord, "show", owner, job=job.id)
+    assert ephemeral_text(too_fast).startswith("You're using /show too quickly. Try again <t:")

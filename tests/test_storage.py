@@ -58,7 +58,9 @@ async def test_lifecycle_and_open_jobs(store: Store) -> None:
 async def test_uncertain_retry_happens_once(store: Store) -> None:
     job = await store.create_job(new_job())
     await store.set_status(job.id, JobStatus.UNCERTAIN, reason=Reason.of(ReasonCode.UNCERTAIN_RESTART))
-    first, second = await asyncio.gather(store.retry_uncertain(job.id), store.retry_uncertain(job.id))
+    first, second = await asyncio.gather(
+        store.retry_uncertain(job.id, None), store.retry_uncertain(job.id, None)
+    )
     assert [r is not None for r in (first, second)].count(True) == 1
 
 

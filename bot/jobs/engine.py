@@ -133,6 +133,10 @@ class Engine:
         """Write the job row (raises QuotaExceeded). The caller posts its message, then calls `enqueue`."""
         return await self._store.create_job(new, quota)
 
+    async def create_jobs(self, news: Sequence[NewJob], quota: Quota | None = None) -> list[Job]:
+        """Write several jobs at once, all or none (raises QuotaExceeded); each must then be enqueued."""
+        return await self._store.create_jobs(news, quota)
+
     async def message_posted(self, job: Job, message_id: int, content: str) -> Job:
         await self._store.set_message(job.id, message_id)
         self._writer.note_posted(job.id, message_id, content)
@@ -179,8 +183,9 @@ class Engine:
             self.enqueue(claim.job)
         return claim
 
-    async def retry_uncertain(self, job_id: int) -> Job | None:
-        job = await self._store.retry_uncertain(job_id)
+    async def retry_uncertain(self, job_id: int, mode: Mode | None, quota: Quota | None) -> Job | None:
+        """Submit an UNCERTAIN job again, once (raises AdmissionLost when the quota has no room)."""
+        job = await self._store.retry_uncertain(job_id, mode, quota)
         if job is not None:
             self._writer.show(job)
             self.enqueue(job)

@@ -100,4 +100,13 @@ MIGRATIONS: tuple[str | tuple[str, PythonStep], ...] = (
         """,
         _details_to_reasons,
     ),
+    # 6: permutation prompts waiting for their owner's confirmation (a JSON document each).
+    """
+    CREATE TABLE pending_prompts (
+        id INTEGER PRIMARY KEY,
+        user_id INTEGER NOT NULL,
+        created_at REAL NOT NULL,
+        data TEXT NOT NULL
+    );
+    """,
 )

@@ -11,8 +11,9 @@ from pathlib import Path
 
 import aiosqlite
 
-from bot.models import Job, JobStatus, NewJob, Reason, StoredButton
+from bot.models import Job, JobStatus, Mode, NewJob, Reason, StoredButton
 from bot.storage.migrations import MIGRATIONS
+from bot.storage.pending import PendingQueries
 from bot.storage.preferences import PreferenceQueries
 from bot.storage.reports import UNCHARGED, WAITING, ReportQueries
 from bot.storage.rows import JOB_COLUMNS, button_from_row, job_from_row, now, reason_columns
@@ -85,7 +86,7 @@ class ClaimResult:
     created: bool
 
 
-class Store(ReportQueries, PreferenceQueries):
+class Store(ReportQueries, PreferenceQueries, PendingQueries):
     """The bot's SQLite database. Open with `await Store.open(path)`; `:memory:` works for tests."""
 
     @classmethod
@@ -125,17 +126,28 @@ class Store(ReportQueries, PreferenceQueries):
     async def create_job(self, new: NewJob, quota: Quota | None = None) -> Job:
         """Write a new QUEUED job; with a quota, the count and the insert are one transaction."""
         async with self._transaction():
-            await self._check_quota(new, quota)
+            await self._check_quota(new.user_id, new.guild_id, quota)
             return await self._insert_job(new)
 
-    async def _check_quota(self, new: NewJob, quota: Quota | None) -> None:
+    async def create_jobs(self, news: Sequence[NewJob], quota: Quota | None = None) -> list[Job]:
+        """Write several jobs of one user in one guild (a permutation prompt's), all or none."""
+        if not news:
+            return []
+        async with self._transaction():
+            await self._check_quota(news[0].user_id, news[0].guild_id, quota, jobs=len(news))
+            return [await self._insert_job(new) for new in news]
+
+    async def _check_quota(
+        self, user_id: int, guild_id: int | None, quota: Quota | None, *, jobs: int = 1
+    ) -> None:
+        """Inside a transaction: the cooldown, and room for `jobs` more charged jobs today."""
         if quota is None:
             return
         if quota.quiet_after is not None:
             async with self._db.execute(
                 "SELECT MAX(created_at) FROM jobs WHERE user_id = ? AND guild_id IS ? AND created_at > ?"
                 " AND status != ?",
-                (new.user_id, new.guild_id, quota.quiet_after.timestamp(), JobStatus.CANCELLED),
+                (user_id, guild_id, quota.quiet_after.timestamp(), JobStatus.CANCELLED),
             ) as cursor:
                 row = await cursor.fetchone()
             if row is not None and row[0] is not None:
@@ -145,11 +157,11 @@ class Store(ReportQueries, PreferenceQueries):
         async with self._db.execute(
             "SELECT COUNT(*) FROM jobs WHERE user_id = ? AND guild_id IS ? AND created_at >= ?"
             f" AND status NOT IN ({','.join('?' * len(UNCHARGED))})",
-            (new.user_id, new.guild_id, quota.since.timestamp(), *UNCHARGED),
+            (user_id, guild_id, quota.since.timestamp(), *UNCHARGED),
         ) as cursor:
             row = await cursor.fetchone()
         used = int(row[0]) if row else 0
-        if used >= quota.limit:
+        if used + jobs > quota.limit:
             raise QuotaExceeded(used)
 
     async def _insert_job(self, new: NewJob) -> Job:
@@ -224,14 +236,20 @@ class Store(ReportQueries, PreferenceQueries):
             (JobStatus.QUEUED, retry_at.timestamp(), *reason_columns(reason), stamp, stamp, job_id),
         )
 
-    async def retry_uncertain(self, job_id: int) -> Job | None:
-        """UNCERTAIN → QUEUED, once: the user chose to submit again."""
-        return await self._write_job(
-            "UPDATE jobs SET status = ?, reason = NULL, reason_args = NULL, next_attempt_at = NULL,"
-            " finished_at = NULL, updated_at = ?,"
-            f" retrying_since = NULL WHERE id = ? AND status = ? RETURNING {JOB_COLUMNS}",
-            (JobStatus.QUEUED, now(), job_id, JobStatus.UNCERTAIN),
-        )
+    async def retry_uncertain(self, job_id: int, mode: Mode | None, quota: Quota | None = None) -> Job | None:
+        """UNCERTAIN → QUEUED, once: the user chose to submit again, in `mode`. The retry may be charged a
+        second time, so it needs room in the quota like a new job. None if it was retried already."""
+        async with self._transaction():
+            job = await self.get_job(job_id)
+            if job is None or job.status is not JobStatus.UNCERTAIN:
+                return None
+            await self._check_quota(job.user_id, job.guild_id, quota)
+            return await self._fetch_job(
+                "UPDATE jobs SET status = ?, mode = ?, reason = NULL, reason_args = NULL,"
+                " next_attempt_at = NULL, finished_at = NULL, updated_at = ?,"
+                f" retrying_since = NULL WHERE id = ? AND status = ? RETURNING {JOB_COLUMNS}",
+                (JobStatus.QUEUED, mode, now(), job_id, JobStatus.UNCERTAIN),
+            )
 
     async def save_progress(self, updates: Iterable[ProgressUpdate]) -> None:
         """Write many progress changes in one transaction."""
@@ -348,7 +366,7 @@ class Store(ReportQueries, PreferenceQueries):
                 existing = await self.get_job(row[0])
                 assert existing is not None
                 return ClaimResult(existing, created=False)
-            await self._check_quota(new, quota)
+            await self._check_quota(new.user_id, new.guild_id, quota)
             job = await self._insert_job(new)
             await self._db.execute("UPDATE buttons SET used_by_job_id = ? WHERE id = ?", (job.id, button_id))
         return ClaimResult(job, created=True)

@@ -342,7 +342,13 @@ class RestRoutes:
 
     async def _get_member(self: FakeDiscord, request: web.Request) -> web.Response:
         user_id = int(request.match_info["user"])
-        if int(request.match_info["guild"]) != self.guild_id or user_id not in self.users:
+        if self.member_fetch_status is not None:
+            return _error(self.member_fetch_status, 0, "Internal Server Error")
+        if (
+            int(request.match_info["guild"]) != self.guild_id
+            or user_id not in self.users
+            or user_id in self.departed
+        ):
             return _error(404, 10007, "Unknown Member")
         self.member_fetches += 1
         return _json(self.member(self.users[user_id], roles=self.member_roles.get(user_id)))

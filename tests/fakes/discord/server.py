@@ -76,6 +76,8 @@ class FakeDiscord(RestRoutes):
         self.expired_token_calls = 0
         self.left_guilds: list[int] = []
         self.member_fetches = 0  # GET /guilds/{guild}/members/{user}
+        self.departed: set[int] = set()  # users who left the guild (or were kicked or banned)
+        self.member_fetch_status: int | None = None  # answer member fetches with this error (Discord trouble)
         self.closed_dms: set[int] = set()  # users who accept no direct message from the bot (error 50007)
         self.edits_flowing = asyncio.Event()  # cleared: message edits hang until it is set again
         self.edits_flowing.set()
@@ -155,9 +157,20 @@ class FakeDiscord(RestRoutes):
         self.permissions[channel_id] = ALL_TEXT_PERMISSIONS
         return channel_id
 
-    async def create_channel(self, name: str = "channel") -> int:
-        """A channel created while the bot is connected: Discord tells it with CHANNEL_CREATE."""
+    async def create_channel(
+        self, name: str = "channel", *, visible_to: tuple[int, ...] | None = None
+    ) -> int:
+        """A channel created while the bot is connected: Discord tells it with CHANNEL_CREATE.
+
+        `visible_to`: a private channel that only these users (and the bot) can view.
+        """
         channel_id = self.add_channel(name)
+        if visible_to is not None:
+            allow = [
+                {"id": str(user), "type": 1, "allow": str(VIEW_CHANNEL), "deny": "0"} for user in visible_to
+            ]
+            deny = {"id": str(self.guild_id), "type": 0, "allow": "0", "deny": str(VIEW_CHANNEL)}
+            self.channels[channel_id]["permission_overwrites"] = [deny, *allow]
         await self._dispatch("CHANNEL_CREATE", self.channels[channel_id])
         return channel_id
 
