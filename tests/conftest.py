@@ -1,4 +1,8 @@
-"""Shared fixtures: the loopback fakes of the MJ API and of Discord, and the bot running against them."""
+"""Shared fixtures: the loopback fakes of the MJ API and of Discord, and the bot running against them.
+
+`fake_mj` (the default) is the proxy as the spec describes it; `fake_relay` is the real service's
+shape, new-api in front of trueai's midjourney-proxy: opt in by asking for it (`make_settings` takes
+either)."""
 
 from __future__ import annotations
 
@@ -10,6 +14,7 @@ import pytest
 from bot.app import MJBot
 from bot.config import Settings
 from tests.fakes.discord import FakeDiscord
+from tests.fakes.mj import FakeRelay
 from tests.fakes.mj_api import FakeMJ
 from tests.harness import make_settings, running_bot
 
@@ -20,6 +25,16 @@ async def fake_mj() -> AsyncIterator[FakeMJ]:
     await mj.start()
     yield mj
     await mj.close()
+
+
+@pytest.fixture
+async def fake_relay() -> AsyncIterator[FakeRelay]:
+    """new-api in front of a trueai upstream, both on 127.0.0.1, with fake_mj's durations and a short
+    refresh period (the real one is 15 s)."""
+    relay = FakeRelay(refresh_period=0.3, default_duration=1.0, queue_delay=0.1)
+    await relay.start()
+    yield relay
+    await relay.close()
 
 
 @pytest.fixture

@@ -12,6 +12,7 @@ from bot.__main__ import open_bot
 from bot.app import MJBot
 from bot.config import Settings
 from tests.fakes.discord import FakeDiscord
+from tests.fakes.mj import FakeRelay
 from tests.fakes.mj_api import FakeMJ
 
 FAST_POLLING = {
@@ -21,7 +22,9 @@ FAST_POLLING = {
 }
 
 
-def make_settings(database: Path, mj: FakeMJ, discord: FakeDiscord, **changes: object) -> Settings:
+def make_settings(
+    database: Path, mj: FakeMJ | FakeRelay, discord: FakeDiscord, **changes: object
+) -> Settings:
     settings = Settings(
         discord_token=discord.bot_token,
         mj_api_key=mj.api_key,
