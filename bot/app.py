@@ -67,14 +67,7 @@ class MJBot(commands.Bot):
         self.mj = mj
         self.registry = TaskRegistry()
         self.policies = Policies(store)
-        self.writer = Writer(
-            self,
-            store,
-            mj,
-            max_image_bytes=settings.max_image_bytes,
-            min_edit_interval=settings.edit_interval,
-            coalesce=settings.coalesce_edits,
-        )
+        self.writer = Writer(self, store, mj)
         self.item_templates: list[re.Pattern[str]] = []
         self.alerts = OperatorAlerts(self, store, self.policies, self.registry)
         self.engine = Engine(

@@ -45,11 +45,6 @@ class Settings:
     # How long a job whose submit answered "queue full" keeps retrying.
     queue_full_retry_for: float = 15 * 60
     queue_full_retry_base: float = 5.0  # the first retry's delay; it doubles on each attempt
-    max_image_bytes: int = 64 * 1024 * 1024
-    # Seconds between two progress edits of one message, and whether pending edits are merged.
-    # The benchmark's naive baseline turns both off.
-    edit_interval: float = 1.5
-    coalesce_edits: bool = True
     mj_timeout: float = 30.0
     # Also write the mode as --fast/--relax/--turbo in the prompt (new-api drops accountFilter by default).
     mj_mode_flag: bool = True
@@ -80,8 +75,6 @@ class Settings:
             deadline_turbo=reader.seconds("DEADLINE_TURBO", cls.deadline_turbo),
             queue_full_retry_for=reader.seconds("QUEUE_FULL_RETRY_FOR", cls.queue_full_retry_for),
             queue_full_retry_base=reader.seconds("QUEUE_FULL_RETRY_BASE", cls.queue_full_retry_base),
-            edit_interval=reader.seconds("EDIT_INTERVAL", cls.edit_interval, allow_zero=True),
-            coalesce_edits=reader.flag("COALESCE_EDITS", cls.coalesce_edits),
             mj_mode_flag=reader.flag("MJ_MODE_FLAG", cls.mj_mode_flag),
             vocabulary=reader.vocabulary(),
         )

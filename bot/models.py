@@ -173,6 +173,7 @@ class Job:
     modal_prompt: str | None = None
     banned_word: str | None = None
     retrying_since: datetime | None = None  # the first busy answer of the submit being retried
+    prompt_sent_to: str | None = None  # the MODAL task this job's prompt was sent to (never twice)
 
     @property
     def is_action(self) -> bool:

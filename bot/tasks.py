@@ -1,19 +1,26 @@
-"""Owned background tasks: every task the bot starts is kept, its failure logged, and cancelled on close."""
+"""Owned background tasks: every task the bot starts is kept, its failure logged, and cancelled on close.
+
+A loop that must never end is started with `keep_running`: if it dies, the death is logged loudly and the
+loop starts again after a pause that grows while it keeps dying.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 log = logging.getLogger(__name__)
+
+RESTART_PAUSE = (1.0, 60.0)  # seconds before a dead loop starts again: the first pause, and the longest
 
 
 class TaskRegistry:
     def __init__(self) -> None:
         self._tasks: set[asyncio.Task[Any]] = set()
         self._closing = False
+        self.restarts: dict[str, int] = {}  # loop name → how often it was started again
 
     def spawn(self, coro: Coroutine[Any, Any, Any], *, name: str) -> asyncio.Task[Any]:
         if self._closing:
@@ -23,6 +30,28 @@ class TaskRegistry:
         self._tasks.add(task)
         task.add_done_callback(self._finished)
         return task
+
+    def keep_running(self, loop: Callable[[], Coroutine[Any, Any, None]], *, name: str) -> asyncio.Task[Any]:
+        """Run `loop()` until the bot closes, starting it again whenever it dies."""
+        return self.spawn(self._supervise(loop, name), name=name)
+
+    async def _supervise(self, loop: Callable[[], Coroutine[Any, Any, None]], name: str) -> None:
+        first, longest = RESTART_PAUSE
+        pause = first
+        while True:
+            started = asyncio.get_running_loop().time()
+            try:
+                await loop()
+                log.error("The %s loop returned; starting it again", name)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.critical("The %s loop died; starting it again in %.0f s", name, pause, exc_info=True)
+            self.restarts[name] = self.restarts.get(name, 0) + 1
+            if asyncio.get_running_loop().time() - started > longest:
+                pause = first  # it ran well for a while: this is a new fault, not the same one again
+            await asyncio.sleep(pause)
+            pause = min(longest, pause * 2)
 
     def _finished(self, task: asyncio.Task[Any]) -> None:
         self._tasks.discard(task)

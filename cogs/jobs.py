@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import io
 import re
 import time
 from datetime import UTC, datetime
@@ -14,8 +12,9 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot import render
+from bot.delivery.results import ResultImage
 from bot.i18n import L, t
-from bot.images import ImageDoesNotFit, fit_to_limit
+from bot.images import ImageDoesNotFit
 from bot.mj.errors import MJError
 from bot.models import BotType, JobStatus
 from bot.paid.imagine import effective_defaults
@@ -174,10 +173,8 @@ class Jobs(commands.Cog):
             return
         await interaction.response.defer(thinking=True)
         try:
-            data, kind = await self.bot.mj.download_image(
-                found.task_id, max_bytes=self.bot.settings.max_image_bytes
-            )
-            fitted = await asyncio.to_thread(fit_to_limit, data, interaction.filesize_limit, kind)
+            image = await ResultImage.download(self.bot.mj, found.task_id)
+            file = await image.file(interaction.filesize_limit)
         except (MJError, ImageDoesNotFit) as err:
             # The public "thinking…" gives way to a private answer.
             await interaction.delete_original_response()
@@ -185,7 +182,6 @@ class Jobs(commands.Cog):
             await tell(interaction, key, job=job)
             return
         buttons = await self.bot.store.buttons_for_job(found.id)
-        file = discord.File(io.BytesIO(fitted.data), filename=f"{found.task_id}.{fitted.filename_ext}")
         view = result_view(found, buttons) or discord.utils.MISSING
         await interaction.followup.send(
             render.job_content(found), file=file, view=view, allowed_mentions=discord.AllowedMentions.none()

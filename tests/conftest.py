@@ -1,8 +1,8 @@
 """Shared fixtures: the loopback fakes of the MJ API and of Discord, and the bot running against them.
 
-`fake_mj` (the default) is the proxy as the spec describes it; `fake_relay` is the real service's
-shape, new-api in front of trueai's midjourney-proxy: opt in by asking for it (`make_settings` takes
-either)."""
+`fake_mj` (the default) is the real service's shape: new-api in front of trueai's midjourney-proxy, as
+two servers, with a short table refresh period (the real one is 15 s). `fake_spec` is a direct proxy
+that behaves as the spec describes, for the plain contract. `make_settings` takes either."""
 
 from __future__ import annotations
 
@@ -16,25 +16,25 @@ from bot.config import Settings
 from tests.fakes.discord import FakeDiscord
 from tests.fakes.mj import FakeRelay
 from tests.fakes.mj_api import FakeMJ
-from tests.harness import make_settings, running_bot
+from tests.harness import RELAY_REFRESH_PERIOD, make_settings, running_bot
 
 
 @pytest.fixture
-async def fake_mj() -> AsyncIterator[FakeMJ]:
+async def fake_mj() -> AsyncIterator[FakeRelay]:
+    """new-api in front of a trueai upstream, both on 127.0.0.1."""
+    relay = FakeRelay(refresh_period=RELAY_REFRESH_PERIOD, default_duration=1.0, queue_delay=0.1)
+    await relay.start()
+    yield relay
+    await relay.close()
+
+
+@pytest.fixture
+async def fake_spec() -> AsyncIterator[FakeMJ]:
+    """A direct midjourney-proxy as the spec describes it."""
     mj = FakeMJ(default_duration=1.0, queue_delay=0.1)
     await mj.start()
     yield mj
     await mj.close()
-
-
-@pytest.fixture
-async def fake_relay() -> AsyncIterator[FakeRelay]:
-    """new-api in front of a trueai upstream, both on 127.0.0.1, with fake_mj's durations and a short
-    refresh period (the real one is 15 s)."""
-    relay = FakeRelay(refresh_period=0.3, default_duration=1.0, queue_delay=0.1)
-    await relay.start()
-    yield relay
-    await relay.close()
 
 
 @pytest.fixture
@@ -47,7 +47,7 @@ async def fake_discord() -> AsyncIterator[FakeDiscord]:
 
 
 @pytest.fixture
-def settings(tmp_path: Path, fake_mj: FakeMJ, fake_discord: FakeDiscord) -> Settings:
+def settings(tmp_path: Path, fake_mj: FakeRelay, fake_discord: FakeDiscord) -> Settings:
     return make_settings(tmp_path / "bot.sqlite3", fake_mj, fake_discord)
 
 

@@ -15,10 +15,11 @@ from tests.fakes.discord import FakeDiscord
 from tests.fakes.mj import FakeRelay
 from tests.fakes.mj_api import FakeMJ
 
+RELAY_REFRESH_PERIOD = 0.4  # seconds between two refreshes of the fake relay's table; the real one's is 15
 FAST_POLLING = {
     "poll_min_interval": 0.2,
     "poll_max_interval": 0.6,
-    "batch_poll_interval": 0.2,
+    "batch_poll_interval": 0.1,  # a few polls per refresh of the test relay, so its clock can lock
 }
 
 

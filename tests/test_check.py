@@ -23,7 +23,7 @@ from tests.fakes.mj_api import FakeMJ
 REPO_ROOT = Path(__file__).resolve().parents[1]
 APP_ID = 1234567890123456789
 PERMISSIONS = 274878024704  # View Channel, Send Messages, Send Messages in Threads, Attach Files, …
-MJ_KEY = "mjk-Zq81xV0pLw3TgR7u"
+MJ_KEY = "sk-Zq81xV0pLw3TgR7uMjkCheckKey"  # new-api reads "-" as a channel id: none here
 FETCH = "GET /mj/task/{id}/fetch"
 
 
@@ -88,7 +88,7 @@ async def test_all_good(mj: FakeMJ, capsys: pytest.CaptureFixture[str]) -> None:
     assert f"permissions={PERMISSIONS}" in output
     assert "Servers allowed: every server" in output
     assert "Slash commands sync globally" in output
-    assert "MJ API balance: not reported by this API" in output
+    assert "MJ API balance: unlimited ($0.00 used)" in output
     assert {r.headers["User-Agent"] for r in mj.requests} == {USER_AGENT}
 
 

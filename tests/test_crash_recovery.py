@@ -148,8 +148,10 @@ async def test_an_ending_cut_off_by_kill_9_is_shown_after_the_restart(
     async with bot_process(tmp_path, fake_mj, fake_discord) as bot:
         await bot.start()
         user = fake_discord.add_user("cut")
-        message = await imagine(fake_discord, user, "a sinking ship [fail]")
+        message = await imagine(fake_discord, user, "a sinking ship [fail] [hold]")
+        await fake_discord.wait_for(lambda: "90%" in message.content, timeout=30)  # held: nothing moves now
         fake_discord.edits_flowing.clear()
+        fake_mj.release(next(iter(fake_mj.tasks)))
         await fake_discord.wait_for(
             lambda: any("Failed" in str(body.get("content")) for body in fake_discord.stalled_edits),
             timeout=30,

@@ -102,30 +102,6 @@ async def test_a_busy_api_retries_the_custom_zoom_prompt_not_the_click(
     assert fake_mj.count(ACTION) == 2, "the U1 click and one Custom Zoom click: the retry reused its window"
 
 
-async def test_remix_waits_for_the_prompt_then_continues(
-    bot: MJBot, fake_discord: FakeDiscord, fake_mj: FakeMJ
-) -> None:
-    user = fake_discord.add_user("remy")
-    variation = await waiting_for_prompt(fake_discord, user, "a red fox [remix]", "V1")
-    assert "waiting for your prompt" in variation.content
-
-    stranger = fake_discord.add_user("stranger")
-    refused = await fake_discord.click(variation.id, button_id(variation, "Edit prompt"), user_id=stranger)
-    await fake_discord.wait_for(lambda: bool(refused.callbacks))
-    assert f"Only <@{user}>" in ephemeral_text(refused)
-
-    click = await open_window(fake_discord, variation, user)
-    assert modal_value(click) == "a red fox [remix] --v 6.1", "prefilled with the task's finalPrompt"
-    await fake_discord.submit_modal(click, {"text": "a blue fox [remix]"})
-    await fake_discord.wait_for(lambda: has_image(variation), timeout=20)
-    [modal_request] = [r for r in fake_mj.requests if r.route == MODAL]
-    assert modal_request.json["prompt"] == "a blue fox [remix]"
-
-    again = await fake_discord.click(variation.id, button_id(variation, "V2"), user_id=user)
-    await fake_discord.wait_for(lambda: bool(again.callbacks))
-    assert fake_mj.count(MODAL) == 1
-
-
 async def test_a_busy_api_retries_the_remix_prompt_not_the_click(
     bot: MJBot, fake_discord: FakeDiscord, fake_mj: FakeMJ
 ) -> None:
@@ -167,45 +143,6 @@ async def test_a_prompt_typed_long_after_the_click_still_gets_its_retries(
         await send_prompt(fake_discord, variation, user, "a quick owl [remix]")
         await fake_discord.wait_for(lambda: has_image(variation), timeout=30)
     assert fake_mj.count(MODAL) == 2, "the busy answer was retried, not taken as the end of the budget"
-
-
-async def test_a_task_turning_modal_while_polled_asks_for_its_prompt(
-    bot: MJBot, fake_discord: FakeDiscord, fake_mj: FakeMJ
-) -> None:
-    user = fake_discord.add_user("kite")
-    variation = await waiting_for_prompt(fake_discord, user, "a red kite [remix-late]", "V1")
-    [task] = [t for t in fake_mj.tasks.values() if t.action == "VARIATION"]
-    assert "waiting for your prompt" in variation.content
-    assert fake_mj.count(MODAL) == 0, "the action answered code 1: nothing to confirm until the user types"
-
-    click = await open_window(fake_discord, variation, user)
-    assert modal_value(click) == "a red kite [remix-late] --v 6.1", "the polled finalPrompt, not the prompt"
-    await fake_discord.submit_modal(click, {"text": "a green kite --ar 3:2"})
-    await fake_discord.wait_for(lambda: has_image(variation), timeout=20)
-    assert [r.json for r in fake_mj.requests if r.route == MODAL] == [
-        {"taskId": task.id, "prompt": "a green kite --ar 3:2"}
-    ]
-    assert fake_mj.count(ACTION) == 1, "the prompt went to /mj/submit/modal only"
-
-
-async def test_custom_zoom_prefills_the_prompt_the_image_was_made_with(
-    bot: MJBot, fake_discord: FakeDiscord, fake_mj: FakeMJ
-) -> None:
-    user = fake_discord.add_user("zed")
-    variation = await waiting_for_prompt(fake_discord, user, "a stone bridge [remix-late]", "V2")
-    await send_prompt(fake_discord, variation, user, "a stone bridge at dawn --ar 16:9")
-    await fake_discord.wait_for(lambda: has_image(variation), timeout=20)
-
-    await fake_discord.click(variation.id, button_id(variation, "U1"), user_id=user)
-    await fake_discord.wait_for(
-        lambda: any(has_image(m) for m in replies_to(fake_discord, variation)), timeout=20
-    )
-    [upscale] = replies_to(fake_discord, variation)
-    zoom = await fake_discord.click(upscale.id, button_id(upscale, "Custom Zoom"), user_id=user)
-    await fake_discord.wait_for(lambda: zoom.modal is not None)
-    assert modal_value(zoom) == "a stone bridge at dawn --ar 16:9 --zoom 2", (
-        "the remixed prompt, not the first"
-    )
 
 
 async def test_custom_zoom_sends_the_typed_prompt_when_its_task_turns_modal_later(
@@ -265,34 +202,6 @@ async def test_a_modal_prompt_mj_would_refuse_submits_nothing(
     assert accepted.callbacks[0][0] == 7, "the same Custom Zoom button still works"
 
 
-async def test_banned_word_offers_an_edit_that_resubmits_as_a_new_job(
-    bot: MJBot, fake_discord: FakeDiscord, fake_mj: FakeMJ
-) -> None:
-    user = fake_discord.add_user("ban")
-    rejected = await imagine(fake_discord, user, "a gore scene [code24:gore]")
-    await fake_discord.wait_for(lambda: "Edit prompt" in str(rejected.components), timeout=20)
-    assert "banned word: **gore**" in rejected.content
-    assert fake_mj.count(IMAGINE) == 1
-
-    click = await fake_discord.click(rejected.id, button_id(rejected, "Edit prompt"), user_id=user)
-    await fake_discord.wait_for(lambda: click.modal is not None)
-    assert modal_value(click) == "a ⟦gore⟧ scene [code24:⟦gore⟧]", "every occurrence is marked"
-    label = click.modal["components"][0]["components"][0]["label"]  # type: ignore[index]
-    assert "⟦gore⟧" in label
-
-    still = await fake_discord.submit_modal(click, {"text": "a ⟦Gore⟧ scene"})
-    await fake_discord.wait_for(lambda: bool(still.callbacks))
-    assert "still contains the banned word **gore**" in ephemeral_text(still)
-    assert fake_mj.count(IMAGINE) == 1, "a prompt that still has the word is refused before the API"
-
-    fixed = await fake_discord.submit_modal(click, {"text": "a calm scene"})
-    await fake_discord.wait_for(lambda: fixed.message_id is not None, timeout=10)
-    assert fixed.message_id is not None
-    new = fake_discord.messages[fixed.message_id]
-    await fake_discord.wait_for(lambda: has_image(new), timeout=20)
-    assert [r.json["prompt"] for r in fake_mj.requests if r.route == IMAGINE][-1] == "a calm scene"
-
-
 async def test_failure_naming_a_banned_word_offers_the_edit_too(
     bot: MJBot, fake_discord: FakeDiscord, fake_mj: FakeMJ
 ) -> None:
@@ -327,16 +236,3 @@ async def test_a_job_waiting_for_its_prompt_survives_a_restart(
         await send_prompt(fake_discord, variation, user, "a paper boat at night")
         await fake_discord.wait_for(lambda: has_image(variation), timeout=20)
     assert [r.json["prompt"] for r in fake_mj.requests if r.route == MODAL] == ["a paper boat at night"]
-
-
-async def test_a_long_banned_word_keeps_its_marks_in_the_modal_label(
-    bot: MJBot, fake_discord: FakeDiscord, fake_mj: FakeMJ
-) -> None:
-    user = fake_discord.add_user("longword")
-    word = "extraordinarilylongforbiddenword"
-    rejected = await imagine(fake_discord, user, f"a {word} [code24:{word}]")
-    await fake_discord.wait_for(lambda: "Edit prompt" in str(rejected.components), timeout=20)
-    click = await open_window(fake_discord, rejected, user)
-    label = click.modal["components"][0]["components"][0]["label"]  # type: ignore[index]
-    assert len(label) <= 45 and label.endswith("…⟧")
-    assert modal_value(click).startswith(f"a ⟦{word}⟧"), "the prompt itself keeps the whole word"

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import pytest
+
 from bot.app import MJBot
 from bot.config import Settings
 from tests.fakes.discord import FakeDiscord
@@ -12,6 +14,12 @@ from tests.harness import running_bot
 from tests.test_e2e_imagine import has_image, imagine
 
 SUBMIT = "POST /mj/submit/imagine"
+
+
+@pytest.fixture
+def fake_mj(fake_spec: FakeMJ) -> FakeMJ:
+    """The spec's plain contract: every test here talks to its direct proxy."""
+    return fake_spec
 
 
 async def test_code_21_follows_the_existing_task(

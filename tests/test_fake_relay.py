@@ -18,7 +18,7 @@ import pytest
 from bot.mj.client import MJClient
 from tests.fakes.discord import FakeDiscord
 from tests.fakes.mj import FakeRelay
-from tests.harness import make_settings
+from tests.harness import RELAY_REFRESH_PERIOD, make_settings
 
 IMAGINE = "/mj/submit/imagine"
 ACTION = "/mj/submit/action"
@@ -482,11 +482,11 @@ async def test_faults_on_the_relays_own_routes(relay: FakeRelay, call: Call) -> 
 
 
 async def test_the_fixture_and_the_harness_take_a_relay(
-    tmp_path: Path, fake_relay: FakeRelay, fake_discord: FakeDiscord, session: aiohttp.ClientSession
+    tmp_path: Path, fake_mj: FakeRelay, fake_discord: FakeDiscord, session: aiohttp.ClientSession
 ) -> None:
-    settings = make_settings(tmp_path / "bot.sqlite3", fake_relay, fake_discord)
-    assert (settings.mj_base_url, settings.mj_api_key) == (fake_relay.base_url, fake_relay.api_key)
-    assert fake_relay.refresh_period == pytest.approx(0.3)
+    settings = make_settings(tmp_path / "bot.sqlite3", fake_mj, fake_discord)
+    assert (settings.mj_base_url, settings.mj_api_key) == (fake_mj.base_url, fake_mj.api_key)
+    assert fake_mj.refresh_period == pytest.approx(RELAY_REFRESH_PERIOD)
     client = MJClient(session, settings.mj_base_url, settings.mj_api_key, user_agent="fake-relay-test/1.0")
     await client.probe()  # 400 task_no_found: the key and the User-Agent were accepted
-    assert [r.headers["Authorization"] for r in fake_relay.requests] == ["Bearer <redacted>"]
+    assert [r.headers["Authorization"] for r in fake_mj.requests] == ["Bearer <redacted>"]

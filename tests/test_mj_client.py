@@ -71,6 +71,12 @@ SPEC_ACTION_ANSWER = {
 }  # fmt: skip
 
 
+@pytest.fixture
+def fake_mj(fake_spec: FakeMJ) -> FakeMJ:
+    """The spec's plain contract: every test here talks to its direct proxy."""
+    return fake_spec
+
+
 @pytest.fixture(autouse=True)
 def no_key_in_logs(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
     caplog.set_level(logging.DEBUG, logger="bot.mj")

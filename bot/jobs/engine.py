@@ -49,6 +49,8 @@ from bot.tasks import TaskRegistry
 
 log = logging.getLogger(__name__)
 
+STORAGE_RETRY_DELAY = 2.0  # seconds before a job whose row could not be written is tried again
+
 
 class Engine:
     def __init__(
@@ -65,19 +67,19 @@ class Engine:
     ) -> None:
         self._store = store
         self._alerts = alerts
+        writer.report_to(self)
         self._mj = mj
         self._writer = writer
         self._settings = settings
         self._registry = registry
         self._submit_slots = asyncio.Semaphore(submit_concurrency)
         self._jobs: dict[int, Job] = {}  # snapshots of the jobs being polled
-        self._prompt_sent: dict[int, str] = {}  # job → the MODAL task its prompt was last sent to
         self.queue = FairQueue()
         self.slots = Slots(policies.get)
         self.poller = Poller(
             mj,
             self._on_tasks,
-            self._on_missing,
+            self._on_unreadable,
             cadence=Cadence(settings.poll_min_interval, settings.poll_max_interval),
             # One batch request costs the same for one task or five hundred: no reason to back off.
             batch_cadence=Cadence(settings.batch_poll_interval, settings.batch_poll_interval, jitter=0.0),
@@ -97,9 +99,9 @@ class Engine:
             self._writer.finish(job)  # the bot stopped before this job's message showed how it ended
         if unshown:
             log.info("Showing the last state of %d jobs", len(unshown))
-        self._registry.spawn(self._writer.run(), name="delivery-writer")
-        self._registry.spawn(self.poller.run(), name="poller")
-        self._registry.spawn(self._submit_loop(), name="submitter")
+        self._registry.keep_running(self._writer.run, name="delivery-writer")
+        self._registry.keep_running(self.poller.run, name="poller")
+        self._registry.keep_running(self._submit_loop, name="submitter")
 
     async def _resume(self, job: Job) -> None:
         match job.status:
@@ -126,6 +128,22 @@ class Engine:
                 self._watch(job, delay=0.0)
             case _:
                 pass
+
+    # -- what the writer reports (DeliveryReport) ----------------------------------------------------
+
+    async def result_posted(self, job: Job) -> None:
+        await self._store.set_status(job.id, JobStatus.DONE, shown=True)
+
+    async def result_failed(self, job: Job, reason: Reason) -> None:
+        """The result's image cannot be had or posted: the job failed (the relay refunds it)."""
+        await self._store.set_status(job.id, JobStatus.FAILED, reason=reason, shown=True)
+
+    async def result_unseen(self, job: Job, reason: Reason) -> None:
+        """A result nobody could be shown stays DONE: /show posts it once the user can see it."""
+        await self._store.set_status(job.id, JobStatus.DONE, reason=reason, shown=True)
+
+    async def state_shown(self, job: Job) -> None:
+        await self._store.mark_shown(job.id, job.status)
 
     # -- what cogs call -----------------------------------------------------------------------------
 
@@ -172,7 +190,6 @@ class Engine:
         cancelled = await self._store.cancel_waiting(job_id, Reason.of(ReasonCode.CANCELLED))
         if cancelled is not None:
             self.queue.discard(job_id)
-            self._prompt_sent.pop(job_id, None)
             self._writer.finish(cancelled)
         return cancelled
 
@@ -225,13 +242,30 @@ class Engine:
 
     async def _submit(self, job_id: int) -> None:
         try:
-            job = await self._store.mark_submitting(job_id)
+            try:
+                job = await self._store.mark_submitting(job_id)
+            except Exception:
+                # Nothing was sent: the job stays QUEUED in the database; free its slot and try it again.
+                log.exception("Job %s could not be marked as submitting; it is queued again", job_id)
+                self._release(job_id)
+                self._requeue_later(job_id)
+                return
             if job is None:
                 self._release(job_id)
                 return  # cancelled, or already taken
             await self._submit_with(job, lambda: self._send_submit(job))
         finally:
             self._submit_slots.release()
+
+    def _requeue_later(self, job_id: int) -> None:
+        async def again() -> None:
+            await asyncio.sleep(STORAGE_RETRY_DELAY)
+            job = await self._store.get_job(job_id)
+            if job is not None and job.status is JobStatus.QUEUED:
+                self.enqueue(job)
+
+        with contextlib.suppress(RuntimeError):  # shutting down: the job is resumed at the next start
+            self._registry.spawn(again(), name=f"requeue-job-{job_id}")
 
     async def _submit_with(self, job: Job, send: Callable[[], Awaitable[SubmitResult]]) -> None:
         """Send a submit and act on its answer; every failure ends in a state the user can see."""
@@ -266,7 +300,7 @@ class Engine:
         if job.modal_task_id is not None and job.modal_prompt is not None:
             # The user's answer to a prompt window, sent again (the API was busy, or Retry): the window
             # is still open, so the paid action is not clicked a second time.
-            self._prompt_sent[job.id] = job.modal_task_id
+            await self._store.mark_prompt_sent(job.id, job.modal_task_id)
             return await self._mj.submit_modal(job.modal_task_id, job.modal_prompt)
         if job.custom_id is not None:
             assert job.parent_task_id is not None
@@ -275,7 +309,7 @@ class Engine:
                 # Custom Zoom: the user gave the prompt before the click was submitted. A retry answers
                 # this same window instead of clicking (and paying) again.
                 await self._store.set_modal_task(job.id, result.task_id)
-                self._prompt_sent[job.id] = result.task_id
+                await self._store.mark_prompt_sent(job.id, result.task_id)
                 return await self._mj.submit_modal(result.task_id, job.modal_prompt)
             return result
         return await self._mj.submit_imagine(
@@ -354,7 +388,6 @@ class Engine:
         )
         assert final is not None
         self._jobs.pop(job.id, None)
-        self._prompt_sent.pop(job.id, None)
         self._release(job.id)
         self._writer.finish(final, task)
 
@@ -389,7 +422,6 @@ class Engine:
                 )
                 assert delivering is not None
                 self._jobs.pop(job_id, None)
-                self._prompt_sent.pop(job_id, None)
                 self._release(job_id)
                 self._writer.finish(delivering, task)
                 finished.add(job_id)
@@ -401,8 +433,10 @@ class Engine:
                     status = JobStatus.REJECTED if is_banned(task.fail_reason) else JobStatus.FAILED
                     await self._finish(job, status, reason, task, banned_word=word)
                 finished.add(job_id)
-            elif task.status is TaskStatus.MODAL:
-                if job.modal_prompt is not None and self._prompt_sent.get(job_id) != task.id:
+            # A MODAL whose window already has the prompt is new-api's window row, left as it was (its
+            # refresh updates only the newest row of a task id): the job waits like any other.
+            elif task.status is TaskStatus.MODAL and job.prompt_sent_to != task.id:
+                if job.modal_prompt is not None:
                     # Custom Zoom whose action answered code 1: send the typed prompt, don't ask again.
                     self._jobs.pop(job_id, None)
                     self._release(job_id)  # its prompt is queued like any submit
@@ -435,7 +469,20 @@ class Engine:
         if await self.submit_prompt(job.id, prompt) is None:
             log.info("Job %s stopped waiting before its typed prompt was sent", job.id)
 
-    async def _on_missing(self, job_id: int) -> None:
+    async def _on_unreadable(self, job_id: int) -> None:
+        """The task cannot be read (errors, or the API no longer knows it): past its deadline the job is
+        STUCK, its slot freed and the user told; it is still watched, and Check again asks at once."""
         job = self._jobs.get(job_id)
-        if job is not None:
-            await self._finish(job, JobStatus.FAILED, Reason.of(ReasonCode.TASK_LOST))
+        if job is not None and job.status is JobStatus.RUNNING and datetime.now(UTC) > self._deadline(job):
+            await self._store.save_progress(
+                [ProgressUpdate(job_id, JobStatus.STUCK, job.progress, job.queue_position)]
+            )
+            self._stuck(job)
+
+    def _stuck(self, job: Job) -> Job:
+        """RUNNING → STUCK in memory: the slot is freed and the message says so (the caller saves it)."""
+        stuck = replace(job, status=JobStatus.STUCK)
+        self._jobs[job.id] = stuck
+        self._release(job.id)  # still watched, but no longer holds up the user's next jobs
+        self._writer.show(stuck)
+        return stuck

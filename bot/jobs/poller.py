@@ -18,14 +18,15 @@ from dataclasses import dataclass
 from bot.jobs.cadence import Cadence
 from bot.jobs.refresh_clock import RefreshClock
 from bot.mj.client import MJClient
-from bot.mj.errors import MJBatchUnsupported, MJError, MJTaskNotFound
-from bot.mj.models import Task
+from bot.mj.errors import MJBatchUnsupported, MJError
+from bot.mj.models import Task, TaskStatus
 
 log = logging.getLogger(__name__)
 
 TaskHandler = Callable[[Sequence[tuple[int, Task]]], Awaitable[set[int]]]
-MissingHandler = Callable[[int], Awaitable[None]]
-MAX_MISSES = 5
+UnreadableHandler = Callable[[int], Awaitable[None]]
+ROUND_ERROR_PAUSE = 1.0  # seconds after a round that failed unexpectedly, before the next
+BATCH_REPROBE = 600.0  # seconds between two checks whether batch fetches came back
 
 
 @dataclass(slots=True)
@@ -34,7 +35,25 @@ class _Watch:
     interval: float
     seen: tuple[str, int] | None = None
     due: float = 0.0
-    misses: int = 0
+
+
+# How far along a task is; of several rows for one id, the one furthest along is the task's state.
+_STAGE = {TaskStatus.MODAL: -1, TaskStatus.SUBMITTED: 1, TaskStatus.IN_PROGRESS: 2}
+
+
+def _newest_rows(tasks: Sequence[Task]) -> list[Task]:
+    """One task per id. new-api keeps a row per submit, so a Custom Zoom's id has the window's row (left
+    MODAL) and the prompt's row (refreshed): list-by-condition answers both (controller/midjourney.go)."""
+    best: dict[str, Task] = {}
+    for task in tasks:
+        held = best.get(task.id)
+        if held is None or _stage(task) >= _stage(held):
+            best[task.id] = task
+    return list(best.values())
+
+
+def _stage(task: Task) -> tuple[int, int]:
+    return (3 if task.status.is_terminal else _STAGE.get(task.status, 0), task.progress)
 
 
 class Poller:
@@ -44,7 +63,7 @@ class Poller:
         self,
         mj: MJClient,
         on_tasks: TaskHandler,
-        on_missing: MissingHandler,
+        on_unreadable: UnreadableHandler,
         *,
         cadence: Cadence,
         batch_cadence: Cadence,
@@ -54,7 +73,7 @@ class Poller:
     ) -> None:
         self._mj = mj
         self._on_tasks = on_tasks
-        self._on_missing = on_missing
+        self._on_unreadable = on_unreadable
         self._cadence = cadence
         self._batch_cadence = batch_cadence
         self._batch_size = batch_size
@@ -65,10 +84,13 @@ class Poller:
         self._wake = asyncio.Event()
         self._fetches: set[asyncio.Task[None]] = set()
         self.batch: bool = False
+        self._reprobe_at = float("inf")
         self.clock = RefreshClock(cadence=batch_cadence.min_interval)
 
     async def probe_batch(self) -> bool:
-        """Ask once whether the relay serves batch fetches; the answer holds until a batch call fails."""
+        """Ask whether the relay serves batch fetches; without them, ask again every BATCH_REPROBE s (a
+        web page where JSON belongs may have been a passing challenge page, not a missing route)."""
+        self._reprobe_at = time.monotonic() + BATCH_REPROBE
         try:
             await self._mj.fetch_many(["0"])
         except MJBatchUnsupported:
@@ -129,18 +151,28 @@ class Poller:
                     continue
                 if self.batch:
                     started = time.monotonic()
-                    await self._poll_batch(self._pop_due(now, self._batch_size))
+                    job_ids = self._pop_due(now, self._batch_size)
+                    try:
+                        await self._poll_batch(job_ids)
+                    except Exception:
+                        # A bug, or storage that failed: log it, look again soon, and carry on.
+                        log.exception("A batch poll of %d jobs failed; they are polled again", len(job_ids))
+                        for job_id in job_ids:
+                            self._reschedule(job_id, progressed=False, delay=ROUND_ERROR_PAUSE)
                     await asyncio.sleep(max(0.0, self._batch_gap - (time.monotonic() - started)))
                 else:
+                    if now >= self._reprobe_at and await self.probe_batch():
+                        continue
                     for job_id in self._pop_due(now, limit=1_000_000):
                         await self._slots.acquire()
                         fetch = asyncio.create_task(self._poll_one(job_id), name=f"poll-job-{job_id}")
                         self._fetches.add(fetch)
                         fetch.add_done_callback(self._fetches.discard)
-        finally:
+        except asyncio.CancelledError:
             for fetch in list(self._fetches):
                 fetch.cancel()
             await asyncio.gather(*self._fetches, return_exceptions=True)
+            raise
 
     async def _poll_batch(self, job_ids: list[int]) -> None:
         if not job_ids:
@@ -153,21 +185,22 @@ class Poller:
         try:
             tasks = await self._mj.fetch_many(list(by_task))
         except MJBatchUnsupported:
-            log.warning("Batch fetch stopped working; polling tasks one by one from now on")
+            log.warning("Batch fetch stopped working; polling tasks one by one for now")
             self.batch = False
+            self._reprobe_at = time.monotonic() + BATCH_REPROBE
             for job_id in job_ids:
                 self._reschedule(job_id, progressed=False, delay=0.0)
             return
         except MJError as err:
             log.warning("Batch fetch of %d tasks failed: %s", len(by_task), err)
             for job_id in job_ids:
-                self._reschedule(job_id, progressed=False)
+                await self._unreadable(job_id)
             return
-        found = [(job_id, task) for task in tasks for job_id in by_task.pop(task.id, ())]
+        found = [(job_id, task) for task in _newest_rows(tasks) for job_id in by_task.pop(task.id, ())]
         await self._deliver(found, sent=sent)
         for missing in by_task.values():
             for job_id in missing:
-                await self._missed(job_id)
+                await self._unreadable(job_id)
 
     async def _poll_one(self, job_id: int) -> None:
         try:
@@ -176,27 +209,24 @@ class Poller:
                 return
             try:
                 task = await self._mj.fetch(watch.task_id)
-            except MJTaskNotFound:
-                await self._missed(job_id)
-                return
             except MJError as err:
                 log.warning("Fetch of task %s failed: %s", watch.task_id, err)
-                self._reschedule(job_id, progressed=False)
+                await self._unreadable(job_id)
                 return
             await self._deliver([(job_id, task)])
+        except Exception:
+            log.exception("Polling job %s failed; it is polled again", job_id)
+            self._reschedule(job_id, progressed=False, delay=ROUND_ERROR_PAUSE)
         finally:
             self._slots.release()
 
-    async def _missed(self, job_id: int) -> None:
-        watch = self._watches.get(job_id)
-        if watch is None:
+    async def _unreadable(self, job_id: int) -> None:
+        """The task's state could not be read (an error, or a task the API does not know): look again
+        later, and let the engine decide whether the job is past its deadline."""
+        if job_id not in self._watches:
             return
-        watch.misses += 1
-        if watch.misses >= MAX_MISSES:
-            self.unwatch(job_id)
-            await self._on_missing(job_id)
-        else:
-            self._reschedule(job_id, progressed=False)
+        self._reschedule(job_id, progressed=False)
+        await self._on_unreadable(job_id)
 
     async def _deliver(self, results: Sequence[tuple[int, Task]], *, sent: float | None = None) -> None:
         """Hand fresh tasks to the engine, tell the refresh clock whether a batch saw rows move, and
@@ -206,7 +236,6 @@ class Poller:
             watch = self._watches.get(job_id)
             if watch is None:
                 continue
-            watch.misses = 0
             seen = (task.status.value, task.progress)
             progressed[job_id] = watch.seen is not None and seen != watch.seen
             watch.seen = seen

@@ -71,6 +71,14 @@ async def _read_json(response: aiohttp.ClientResponse) -> object:
     return data
 
 
+async def _read_batch(response: aiohttp.ClientResponse) -> object:
+    """A batch answer. A web page instead is a relay without the route: new-api answers unknown paths with
+    its web UI's index.html, HTTP 200 (router/web-router.go NoRoute)."""
+    if response.content_type == "text/html":
+        raise MJBatchUnsupported("The MJ API answered a batch fetch with a web page: it has no such route.")
+    return await _read_json(response)
+
+
 async def _read_submit(response: aiohttp.ClientResponse) -> SubmitResult:
     return SubmitResult.from_api(await _read_json(response))
 
@@ -269,7 +277,7 @@ class MJClient:
                 "POST",
                 FETCH_MANY,
                 "/mj/task/list-by-condition",
-                read=_read_json,
+                read=_read_batch,
                 body=body,
                 errors=unsupported,
             )

@@ -109,4 +109,8 @@ MIGRATIONS: tuple[str | tuple[str, PythonStep], ...] = (
         data TEXT NOT NULL
     );
     """,
+    # 7: the prompt window a job's prompt was sent to, so a restart never sends it twice.
+    """
+    ALTER TABLE jobs ADD COLUMN prompt_sent_to TEXT;
+    """,
 )

@@ -12,7 +12,7 @@ JOB_COLUMNS = (
     "id, status, user_id, guild_id, channel_id, message_id, reply_to_message_id, prompt, action, mode, "
     "bot_type, parent_job_id, parent_task_id, custom_id, task_id, task_action, progress, queue_position, "
     "reason, reason_args, upload_limit, submit_attempts, next_attempt_at, created_at, updated_at, submitted_at, finished_at, "
-    "locale, dm, modal_task_id, modal_prompt, banned_word, retrying_since"
+    "locale, dm, modal_task_id, modal_prompt, banned_word, retrying_since, prompt_sent_to"
 )
 
 
@@ -77,6 +77,7 @@ def job_from_row(row: sqlite3.Row) -> Job:
         modal_prompt=row["modal_prompt"],
         banned_word=row["banned_word"],
         retrying_since=dt(row["retrying_since"]),
+        prompt_sent_to=row["prompt_sent_to"],
     )
 
 

@@ -308,6 +308,11 @@ class Store(ReportQueries, PreferenceQueries, PendingQueries):
             (JobStatus.WAITING_INPUT, modal_task_id, prefill, now(), job_id),
         )
 
+    async def mark_prompt_sent(self, job_id: int, task_id: str) -> None:
+        """Committed before the prompt's POST: this job's prompt goes to the window of `task_id`."""
+        async with self._write_lock:
+            await self._db.execute("UPDATE jobs SET prompt_sent_to = ? WHERE id = ?", (task_id, job_id))
+
     async def set_modal_task(self, job_id: int, modal_task_id: str) -> None:
         async with self._write_lock:
             await self._db.execute("UPDATE jobs SET modal_task_id = ? WHERE id = ?", (modal_task_id, job_id))

@@ -33,6 +33,9 @@ def _json(data: Any, status: int = 200, headers: dict[str, str] | None = None) -
     )
 
 
+DM_UPLOAD_LIMIT = 10 * 1024 * 1024  # what a DM takes, whatever the server's boost
+
+
 def _error(status: int, code: int, message: str, **extra: Any) -> web.Response:
     return _json({"code": code, "message": message, **extra}, status=status)
 
@@ -229,8 +232,10 @@ class RestRoutes:
             return refused
         interaction = next(i for i in self.interactions.values() if i.token == token)
         body = request[BODY] if isinstance(request[BODY], dict) else {}
-        if (problems := message_problems(body)) or (problems := self._upload_problems(request)):
+        if problems := message_problems(body):
             return self._refuse(problems)
+        if (refused := self._check_upload(request)) is not None:
+            return refused
         deferred = [kind for kind, _, _ in interaction.callbacks] == [5] and not interaction.followups
         thinking = self.messages.get(interaction.message_id or 0)
         if deferred and thinking is not None and not thinking.deleted:
@@ -285,8 +290,8 @@ class RestRoutes:
         need |= READ_HISTORY if body.get("message_reference") else 0
         if (refused := self._missing_permission(channel_id, need)) is not None:
             return refused
-        if (problems := message_problems(body)) or (problems := self._upload_problems(request)):
-            return self._refuse(problems)
+        if (refused := self._written(channel_id, request)) is not None:
+            return refused
         message = FakeMessage(self.new_id(), channel_id, self.bot_user())
         reference = body.get("message_reference")
         if reference:
@@ -324,8 +329,8 @@ class RestRoutes:
             message.deleted = True
             return web.Response(status=204, headers=request.get(BUCKET_HEADERS) or {})
         body = request[BODY] if isinstance(request[BODY], dict) else {}
-        if (problems := message_problems(body)) or (problems := self._upload_problems(request)):
-            return self._refuse(problems)
+        if (refused := self._written(message.channel_id, request)) is not None:
+            return refused
         self._apply(message, body, request[FILES], edit=True)
         return self._respond(request, message.to_api(self.guild_id))
 
@@ -364,16 +369,28 @@ class RestRoutes:
             self.violation(problem)
         return _error(400, 50035, "Invalid Form Body", errors={"_errors": [{"message": p} for p in problems]})
 
-    def _upload_problems(self: FakeDiscord, request: web.Request) -> list[str]:
-        total = sum(len(data) for _, _, data in request[FILES])
-        return (
-            [f"upload of {total} bytes is over the {self.upload_limit}-byte limit"]
-            if total > self.upload_limit
-            else []
-        )
+    def _written(self: FakeDiscord, channel_id: int, request: web.Request) -> web.Response | None:
+        """The refusal a message write to this channel gets, or None: a knob's status, a malformed body
+        (400), or an upload over the channel's limit (413; a DM takes 10 MiB whatever the server's boost)."""
+        if (status := self.write_refusals.get(channel_id)) is not None:
+            return _error(status, 50035 if status == 400 else 0, "Refused by the test")
+        body = request[BODY] if isinstance(request[BODY], dict) else {}
+        if problems := message_problems(body):
+            return self._refuse(problems)
+        dm = self.channels.get(channel_id, {}).get("type") == 1
+        return self._check_upload(request, DM_UPLOAD_LIMIT if dm else self.upload_limit)
 
-    def _check_upload(self: FakeDiscord, request: web.Request) -> web.Response | None:
-        problems = self._upload_problems(request)
+    def _upload_problems(self: FakeDiscord, request: web.Request, limit: int) -> list[str]:
+        total = sum(len(data) for _, _, data in request[FILES])
+        return [f"upload of {total} bytes is over the {limit}-byte limit"] if total > limit else []
+
+    def _check_upload(
+        self: FakeDiscord, request: web.Request, limit: int | None = None
+    ) -> web.Response | None:
+        """Discord answers an upload over the limit with 413; the bot should have fitted it first."""
+        problems = self._upload_problems(request, self.upload_limit if limit is None else limit)
+        for problem in problems:
+            self.violation(problem)
         return _error(413, 40005, "Request entity too large") if problems else None
 
     def _apply(

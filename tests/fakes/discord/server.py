@@ -78,6 +78,7 @@ class FakeDiscord(RestRoutes):
         self.member_fetches = 0  # GET /guilds/{guild}/members/{user}
         self.departed: set[int] = set()  # users who left the guild (or were kicked or banned)
         self.member_fetch_status: int | None = None  # answer member fetches with this error (Discord trouble)
+        self.write_refusals: dict[int, int] = {}  # channel id → the status message writes there get
         self.closed_dms: set[int] = set()  # users who accept no direct message from the bot (error 50007)
         self.edits_flowing = asyncio.Event()  # cleared: message edits hang until it is set again
         self.edits_flowing.set()
@@ -90,6 +91,7 @@ class FakeDiscord(RestRoutes):
         self._runner: web.AppRunner | None = None
         self.port = 0
         self.channel_id = self.add_channel("general")
+        self.owner_id = self.add_user("guild-owner")  # the server's owner (alerts go to them by DM)
 
     # -- set-up -------------------------------------------------------------------------------------
 
@@ -184,6 +186,14 @@ class FakeDiscord(RestRoutes):
     def delete_channel(self, channel_id: int) -> None:
         self.channels.pop(channel_id, None)
         self.changed()
+
+    def dm_messages(self, user_id: int) -> list[FakeMessage]:
+        """What the bot sent the user by direct message."""
+        return [
+            m
+            for m in self.messages.values()
+            if self.channels.get(m.channel_id, {}).get("recipient") == user_id
+        ]
 
     def channel_messages(self, channel_id: int) -> list[FakeMessage]:
         return [m for m in self.messages.values() if m.channel_id == channel_id and not m.deleted]
@@ -282,7 +292,7 @@ class FakeDiscord(RestRoutes):
         everyone = {"id": str(self.guild_id), "name": "@everyone", "permissions": str(ALL_TEXT_PERMISSIONS),
                     "position": 0, "color": 0, "hoist": False, "managed": False, "mentionable": False, "flags": 0}  # fmt: skip
         return {
-            "id": str(self.guild_id), "name": "Fake Guild", "icon": None, "owner_id": str(self.new_id()),
+            "id": str(self.guild_id), "name": "Fake Guild", "icon": None, "owner_id": str(self.owner_id),
             "roles": [everyone, *self.roles.values()], "channels": list(self.channels.values()), "members": [self.member(self.bot_user())],
             "member_count": len(self.users) + 1, "large": False, "unavailable": False, "features": [], "emojis": [],
             "stickers": [], "voice_states": [], "presences": [], "threads": [], "stage_instances": [],

@@ -121,6 +121,10 @@ class Faults:
             raise ValueError(f"unknown fault {kind!r}; one of {', '.join(FAULT_KINDS)}")
         self.pending.setdefault(route, []).extend([kind] * times)
 
+    def clear(self, route: str) -> None:
+        """Drop the faults still pending for `route`."""
+        self.pending.pop(route, None)
+
     def take(self, route: str) -> str | None:
         """The next fault for `route` (counted as served), or None."""
         pending = self.pending.get(route)

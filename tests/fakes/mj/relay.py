@@ -227,6 +227,10 @@ class FakeRelay(UpstreamKnobs):
         """The next `times` requests on the relay's `route` get a fault (see FAULT_KINDS)."""
         self._faults.add(route, kind, times)
 
+    def heal(self, route: str) -> None:
+        """Drop the faults still pending for `route`."""
+        self._faults.clear(route)
+
     async def next_refresh(self, rounds: int = 1) -> None:
         """Wait until the refresh loop has finished `rounds` more rounds."""
         target = self.refreshes + rounds
