@@ -45,8 +45,12 @@ class FakeDiscord(RestRoutes):
         channel_limit: tuple[int, float] = (5, 5.0),
         global_limit: tuple[int, float] = (50, 1.0),
         validate_openapi: bool = True,
+        heartbeat_interval: float = 41.25,
+        heartbeat_round_trip: float = 0.1,
     ) -> None:
         self.ack_deadline = ack_deadline
+        self.heartbeat_interval = heartbeat_interval  # seconds, told to the client in HELLO
+        self.heartbeat_round_trip = heartbeat_round_trip  # seconds before a heartbeat's ACK goes out
         self.token_lifetime = token_lifetime
         self.upload_limit = upload_limit
         self.rate_limits = rate_limits
@@ -70,6 +74,8 @@ class FakeDiscord(RestRoutes):
         self.registered: dict[int | None, list[dict[str, Any]]] = {}
         self.command_sync_count = 0
         self.identify_count = 0
+        self.heartbeats = 0
+        self.heartbeat_acks = 0
         self.violations: list[str] = []
         self.requests: list[RequestRecord] = []
         self.rate_limited = 0
@@ -224,14 +230,20 @@ class FakeDiscord(RestRoutes):
     async def _gateway(self, request: web.Request) -> web.WebSocketResponse:
         ws = web.WebSocketResponse(max_msg_size=0)
         await ws.prepare(request)
-        await ws.send_json({"op": 10, "d": {"heartbeat_interval": 41250}, "s": None, "t": None})
+        hello = {"heartbeat_interval": round(self.heartbeat_interval * 1000)}
+        await ws.send_json({"op": 10, "d": hello, "s": None, "t": None})
+        acks: set[asyncio.Task[None]] = set()
         async for message in ws:
             if message.type is not WSMsgType.TEXT:
                 continue
             payload = json.loads(message.data)
             op = payload.get("op")
             if op == 1:
-                await ws.send_json({"op": 11, "d": None, "s": None, "t": None})
+                self.heartbeats += 1
+                self.changed()
+                ack = asyncio.create_task(self._acknowledge_heartbeat(ws))
+                acks.add(ack)
+                ack.add_done_callback(acks.discard)
             elif op == 2:
                 if payload["d"].get("token") != self.bot_token:
                     await ws.close(code=4004, message=b"Authentication failed.")
@@ -241,10 +253,27 @@ class FakeDiscord(RestRoutes):
                 await self._identify()
             elif op == 6:
                 await ws.send_json({"op": 9, "d": False, "s": None, "t": None})
+        for ack in acks:
+            ack.cancel()
         if self._ws is ws:
             self._ws = None
             self._ready.clear()
         return ws
+
+    async def _acknowledge_heartbeat(self, ws: web.WebSocketResponse) -> None:
+        """ACK a heartbeat a network round trip after it came, as Discord's gateway does.
+
+        An ACK sent at once can reach discord.py (2.7.1) before its keep-alive thread has noted when it
+        sent the heartbeat: ack() then measures from the previous heartbeat, a whole interval, and logs
+        "Can't keep up, … websocket is 41.3s behind" (Rapptz/discord.py#10448, unreleased).
+        """
+        await asyncio.sleep(self.heartbeat_round_trip)
+        if ws.closed:
+            return
+        with contextlib.suppress(ConnectionError):
+            await ws.send_json({"op": 11, "d": None, "s": None, "t": None})
+            self.heartbeat_acks += 1
+            self.changed()
 
     async def _dispatch(self, event: str, data: dict[str, Any]) -> None:
         assert self._ws is not None, "no client is connected to the fake gateway"
