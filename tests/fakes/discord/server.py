@@ -87,6 +87,7 @@ class FakeDiscord(RestRoutes):
         self.edits_flowing.set()
         self.stalled_edits: list[dict[str, Any]] = []  # the bodies of the edits that hung
         self.channel_buckets: dict[int, Bucket] = {}
+        self._answer_timers: dict[int, asyncio.TimerHandle] = {}  # interaction id → its deadline check
         self._changed = asyncio.Event()
         self._ready = asyncio.Event()
         self._ws: web.WebSocketResponse | None = None
@@ -220,6 +221,10 @@ class FakeDiscord(RestRoutes):
         self.port = self._runner.addresses[0][1]
 
     async def close(self) -> None:
+        for timer in self._answer_timers.values():
+            timer.cancel()
+        for interaction in list(self.interactions.values()):
+            self._check_answered(interaction, closing=True)
         if self._ws is not None:
             await self._ws.close()
         if self._runner is not None:
@@ -326,6 +331,9 @@ class FakeDiscord(RestRoutes):
         interaction.source_message_id = message.id if message else None
         interaction.locale = locale
         self.interactions[interaction.id] = interaction
+        self._answer_timers[interaction.id] = asyncio.get_running_loop().call_later(
+            self.ack_deadline, self._check_answered, interaction
+        )
         guild_id = guild_id or self.guild_id
         channel = {k: v for k, v in self.channels[channel_id].items() if k != "recipient"}
         payload: dict[str, Any] = {
@@ -350,6 +358,16 @@ class FakeDiscord(RestRoutes):
             payload["message"] = message.to_api(self.guild_id)
         await self._dispatch("INTERACTION_CREATE", payload)
         return interaction
+
+    def _check_answered(self, interaction: FakeInteraction, *, closing: bool = False) -> None:
+        """Discord drops an interaction with no callback after 3 s: the user sees "did not respond"."""
+        self._answer_timers.pop(interaction.id, None)
+        if interaction.callbacks or interaction.late:
+            return
+        interaction.late = True
+        what = interaction.data.get("name") or interaction.data.get("custom_id") or "?"
+        when = "before the fake closed" if closing else f"within {self.ack_deadline:g}s"
+        self.violation(f"interaction {interaction.id} (type {interaction.type}, {what}) got no answer {when}")
 
     def _command(self, name: str) -> dict[str, Any]:
         for command in self.registered.get(self.guild_id, []) + self.registered.get(None, []):
