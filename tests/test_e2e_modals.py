@@ -340,3 +340,16 @@ async def test_a_long_banned_word_keeps_its_marks_in_the_modal_label(
     label = click.modal["components"][0]["components"][0]["label"]  # type: ignore[index]
     assert len(label) <= 45 and label.endswith("…⟧")
     assert modal_value(click).startswith(f"a ⟦{word}⟧"), "the prompt itself keeps the whole word"
+
+
+async def test_a_modal_from_an_older_version_is_answered_not_left_to_fail(
+    bot: MJBot, fake_discord: FakeDiscord, fake_mj: FakeMJ
+) -> None:
+    user = fake_discord.add_user("old")
+    stale = await fake_discord.submit_stale_modal(
+        "mj:modal:outpaint:7", {"text": "a wider sea"}, user_id=user
+    )
+    await fake_discord.wait_for(lambda: bool(stale.callbacks))
+    assert ephemeral_text(stale) == "This form is no longer supported by this bot. Nothing was submitted."
+    assert not [r for r in fake_mj.requests if r.route.startswith("POST /mj/submit/")]
+    assert await bot.store.count_user_jobs(user) == 0

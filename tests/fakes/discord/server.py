@@ -485,5 +485,14 @@ class FakeDiscord(RestRoutes):
             locale=interaction.locale,
         )
 
+    async def submit_stale_modal(
+        self, custom_id: str, values: dict[str, str], *, user_id: int, channel_id: int | None = None
+    ) -> FakeInteraction:
+        """A modal this bot did not open: one a user kept open across an upgrade, say."""
+        rows = [{"type": 1, "components": [{"type": 4, "custom_id": key, "value": value}]}
+                for key, value in values.items()]  # fmt: skip
+        data = {"custom_id": custom_id, "components": rows}
+        return await self._interact(5, data, user_id=user_id, channel_id=channel_id or self.channel_id)
+
     def store_attachments(self, files: list[tuple[str, str, bytes]]) -> list[FakeAttachment]:
         return [FakeAttachment(self.new_id(), name, ctype, len(data), data) for name, ctype, data in files]
