@@ -11,6 +11,8 @@ from dotenv import load_dotenv
 
 DEFAULT_MJ_BASE_URL = "https://cloud.dataeyes.ai"
 DEFAULT_DATABASE_PATH = "data/bot.sqlite3"
+# How long start-up keeps trying a Discord it cannot reach before it gives up with one line (seconds).
+DEFAULT_DISCORD_STARTUP_RETRY_FOR = 60.0
 
 _SNOWFLAKE = re.compile(r"[0-9]+")  # ASCII digits only: str.isdigit() also accepts "²", which int() refuses
 
@@ -29,6 +31,7 @@ class Settings:
     # The servers the bot may stay in; empty = every server.
     allowed_guild_ids: frozenset[int] = frozenset()
     discord_api_base: str | None = None
+    discord_startup_retry_for: float = DEFAULT_DISCORD_STARTUP_RETRY_FOR
     # How often the poller looks at a running task (seconds); see bot/jobs/cadence.py.
     poll_min_interval: float = 5.0
     poll_max_interval: float = 30.0
@@ -66,6 +69,9 @@ class Settings:
             guild_id=reader.snowflake("GUILD_ID"),
             allowed_guild_ids=reader.snowflakes("ALLOWED_GUILD_IDS"),
             discord_api_base=reader.optional_url("DISCORD_API_BASE"),
+            discord_startup_retry_for=reader.seconds(
+                "DISCORD_STARTUP_RETRY_FOR", cls.discord_startup_retry_for
+            ),
             poll_min_interval=reader.seconds("POLL_MIN_INTERVAL", cls.poll_min_interval),
             poll_max_interval=reader.seconds("POLL_MAX_INTERVAL", cls.poll_max_interval),
             batch_poll_interval=reader.seconds("BATCH_POLL_INTERVAL", cls.batch_poll_interval),

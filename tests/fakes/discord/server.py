@@ -76,6 +76,8 @@ class FakeDiscord(RestRoutes):
         self.identify_count = 0
         self.heartbeats = 0
         self.heartbeat_acks = 0
+        self.gateway_refused = False  # True: the gateway answers HTTP 503 instead of opening a websocket
+        self.identify_close_code: int | None = None  # set: IDENTIFY closes the gateway with it (4014 …)
         self.violations: list[str] = []
         self.requests: list[RequestRecord] = []
         self.rate_limited = 0
@@ -232,7 +234,9 @@ class FakeDiscord(RestRoutes):
 
     # -- gateway ------------------------------------------------------------------------------------
 
-    async def _gateway(self, request: web.Request) -> web.WebSocketResponse:
+    async def _gateway(self, request: web.Request) -> web.StreamResponse:
+        if self.gateway_refused:
+            return web.Response(status=503, text="Service Unavailable")
         ws = web.WebSocketResponse(max_msg_size=0)
         await ws.prepare(request)
         hello = {"heartbeat_interval": round(self.heartbeat_interval * 1000)}
@@ -252,6 +256,9 @@ class FakeDiscord(RestRoutes):
             elif op == 2:
                 if payload["d"].get("token") != self.bot_token:
                     await ws.close(code=4004, message=b"Authentication failed.")
+                    break
+                if self.identify_close_code is not None:
+                    await ws.close(code=self.identify_close_code, message=b"Disallowed intent(s).")
                     break
                 self._ws = ws
                 self.identify_count += 1
