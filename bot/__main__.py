@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import signal
 import sys
@@ -12,7 +13,7 @@ from collections.abc import AsyncIterator
 import aiohttp
 import discord
 
-from bot import __version__, check
+from bot import __version__, check, startup
 from bot.app import MJBot
 from bot.config import Settings, SettingsError
 from bot.discord_api import use_rest_base
@@ -52,11 +53,17 @@ async def open_bot(settings: Settings) -> AsyncIterator[MJBot]:
 
 
 async def run(settings: Settings) -> None:
-    async with open_bot(settings) as bot:
+    """Log in (waiting a while for Discord), then stay connected until SIGTERM or SIGINT closes the bot.
+
+    Until then those signals act as usual and end the process at once: every job is safe in SQLite.
+    """
+    bots = functools.partial(open_bot, settings)
+    retry_for = settings.discord_startup_retry_for
+    async with startup.logged_in(bots, settings.discord_token, retry_for=retry_for) as bot:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, lambda: asyncio.ensure_future(bot.close()))
-        await bot.start(settings.discord_token)
+        await startup.connect(bot)
     log.info("Stopped cleanly")
 
 
@@ -74,7 +81,13 @@ def main() -> int:
     except SettingsError as err:
         print(f"Configuration error: {err}", file=sys.stderr)
         return 2
-    asyncio.run(run(settings))
+    try:
+        asyncio.run(run(settings))
+    except startup.StartupError as err:
+        log.error("%s", err)
+        return 1
+    except KeyboardInterrupt:  # Ctrl-C before the bot was logged in
+        return 130
     return 0
 
 

@@ -69,6 +69,7 @@ class MJBot(commands.Bot):
         self.policies = Policies(store)
         self.writer = Writer(self, store, mj)
         self.item_templates: list[re.Pattern[str]] = []
+        self.modal_templates: list[re.Pattern[str]] = []  # the custom_ids of the modals the cogs handle
         self.alerts = OperatorAlerts(self, store, self.policies, self.registry)
         self.engine = Engine(
             store, mj, self.writer, settings, self.registry, policies=self.policies, alerts=self.alerts
@@ -94,6 +95,13 @@ class MJBot(commands.Bot):
 
     def knows_custom_id(self, custom_id: str) -> bool:
         return any(template.fullmatch(custom_id) for template in self.item_templates)
+
+    def add_modal_templates(self, *templates: re.Pattern[str]) -> None:
+        """Modal custom_ids a cog handles in its on_interaction; any other modal gets the unknown-modal answer."""
+        self.modal_templates += templates
+
+    def knows_modal_id(self, custom_id: str) -> bool:
+        return any(template.fullmatch(custom_id) for template in self.modal_templates)
 
     async def sync_commands_if_changed(self) -> None:
         """Sync slash commands only when their definition changed (instantly to GUILD_ID when set)."""

@@ -9,11 +9,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
-import errno
-import os
 import re
-import socket
-import ssl
 import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -32,6 +28,7 @@ from bot.mj.errors import (
     MJTransientError,
     MJUserAgentRefused,
 )
+from bot.unreachable import connect_failure
 
 # Bounds for the one probe: a check must end quickly even when the host does not answer
 # (at most two attempts of PROBE_TIMEOUT seconds each, with under a second between them).
@@ -118,19 +115,7 @@ def check_guilds(settings: Settings) -> list[CheckResult]:
 def _unreachable_reason(err: MJTransientError) -> str | None:
     """Why the connection failed ("connection refused"), or None when the API answered."""
     cause = err.__cause__
-    if not isinstance(cause, aiohttp.ClientConnectorError):
-        return None
-    os_error = cause.os_error
-    if isinstance(os_error, ssl.SSLError):
-        detail = getattr(os_error, "verify_message", None) or os_error.reason or type(os_error).__name__
-        return f"TLS failed ({detail})"
-    code = os_error.errno
-    if code is not None and code in errno.errorcode and not isinstance(os_error, socket.gaierror):
-        # asyncio words a refused connection "Connect call failed (host, port)"; the errno says why.
-        reason = os.strerror(code)
-    else:
-        reason = os_error.strerror or str(os_error) or type(os_error).__name__
-    return reason[:1].lower() + reason[1:]
+    return connect_failure(cause) if isinstance(cause, aiohttp.ClientConnectorError) else None
 
 
 def _client(session: aiohttp.ClientSession, settings: Settings, user_agent: str) -> MJClient:

@@ -13,6 +13,8 @@ from bot.prompt.vocabulary import DEFAULT_MODEL, DEFAULT_VOCABULARY, Vocabulary
 
 DEFAULT_MJ_BASE_URL = "https://cloud.dataeyes.ai"
 DEFAULT_DATABASE_PATH = "data/bot.sqlite3"
+# How long start-up keeps trying a Discord it cannot reach before it gives up with one line (seconds).
+DEFAULT_DISCORD_STARTUP_RETRY_FOR = 60.0
 
 _VERSION = re.compile(r"[0-9]{1,2}(?:\.[0-9]{1,2})?")
 _STYLE = re.compile(r"[a-z0-9][a-z0-9_-]{0,31}")
@@ -33,6 +35,7 @@ class Settings:
     # The servers the bot may stay in; empty = every server.
     allowed_guild_ids: frozenset[int] = frozenset()
     discord_api_base: str | None = None
+    discord_startup_retry_for: float = DEFAULT_DISCORD_STARTUP_RETRY_FOR
     # How often the poller looks at a running task (seconds); see bot/jobs/cadence.py.
     poll_min_interval: float = 5.0
     poll_max_interval: float = 30.0
@@ -67,6 +70,9 @@ class Settings:
             guild_id=reader.snowflake("GUILD_ID"),
             allowed_guild_ids=reader.snowflakes("ALLOWED_GUILD_IDS"),
             discord_api_base=reader.optional_url("DISCORD_API_BASE"),
+            discord_startup_retry_for=reader.seconds(
+                "DISCORD_STARTUP_RETRY_FOR", cls.discord_startup_retry_for
+            ),
             poll_min_interval=reader.seconds("POLL_MIN_INTERVAL", cls.poll_min_interval),
             poll_max_interval=reader.seconds("POLL_MAX_INTERVAL", cls.poll_max_interval),
             batch_poll_interval=reader.seconds("BATCH_POLL_INTERVAL", cls.batch_poll_interval),

@@ -26,15 +26,19 @@ class Actions(commands.Cog):
 
     async def cog_load(self) -> None:
         self.bot.clicks = self
+        self.bot.add_modal_templates(windows.MODAL_ID)
 
     @commands.Cog.listener()
     async def on_interaction(self, interaction: Interaction) -> None:
-        """Route our modal submissions, and answer buttons no handler claims (from an old version, say)."""
+        """Route our modal submissions, and answer modals and buttons no handler claims (from an old version,
+        say): unanswered, the user would see Discord's "This interaction failed"."""
         data: dict[str, Any] = dict(interaction.data or {})
         custom_id = str(data.get("custom_id", ""))
         if interaction.type is discord.InteractionType.modal_submit:
             if match := windows.MODAL_ID.fullmatch(custom_id):
                 await windows.submitted(interaction, match["kind"], int(match["id"]), modal_text(interaction))
+            elif not self.bot.knows_modal_id(custom_id):
+                await tell(interaction, "modal.unsupported")
             return
         if interaction.type is discord.InteractionType.component and not self.bot.knows_custom_id(custom_id):
             await tell(interaction, "click.unsupported")

@@ -124,6 +124,7 @@ class Settings(commands.Cog):
 
     async def cog_load(self) -> None:
         self.bot.add_dynamic_items(SettingSelect, SettingButton)
+        self.bot.add_modal_templates(SUFFIX_MODAL)
 
     @app_commands.command(name=L("cmd.settings.name"), description=L("cmd.settings.desc"))
     @app_commands.guild_only()

@@ -1,16 +1,18 @@
-"""Run the real bot in-process against the loopback fakes."""
+"""Run the real bot in-process against the loopback fakes, and wait on its state."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import replace
+from datetime import UTC, datetime
 from pathlib import Path
 
 from bot.__main__ import open_bot
 from bot.app import MJBot
 from bot.config import Settings
+from bot.models import Job, JobStatus
 from tests.fakes.discord import FakeDiscord
 from tests.fakes.mj import FakeRelay
 from tests.fakes.mj_api import FakeMJ
@@ -51,3 +53,33 @@ async def running_bot(settings: Settings, discord: FakeDiscord) -> AsyncIterator
             await bot.close()
             with contextlib.suppress(asyncio.CancelledError):
                 await runner
+
+
+STATE_POLL = 0.02  # seconds between two looks at the bot's state (SQLite has no change notification)
+
+
+async def submits_settled(bot: MJBot, timeout: float = 10.0) -> None:
+    """Until no job waits in the bot's queue or is being submitted: every submit already made has landed,
+    and what is still queued is held back by a concurrency limit or a retry time, so nothing will go."""
+
+    def could_go(job: Job) -> bool:
+        if job.status is JobStatus.SUBMITTING:
+            return True
+        waiting = job.next_attempt_at is not None and job.next_attempt_at > datetime.now(UTC)
+        blocked = bot.engine.slots.blocked(job.user_id, job.guild_id) is not None
+        return job.status is JobStatus.QUEUED and not waiting and not blocked
+
+    async with asyncio.timeout(timeout):
+        while True:
+            if not any(could_go(job) for job in await bot.store.open_jobs()):
+                return
+            await asyncio.sleep(STATE_POLL)
+
+
+async def open_job(bot: MJBot, matches: Callable[[Job], bool], timeout: float = 10.0) -> Job:
+    """The first open job that `matches`, once there is one."""
+    async with asyncio.timeout(timeout):
+        while True:
+            if found := [job for job in await bot.store.open_jobs() if matches(job)]:
+                return found[0]
+            await asyncio.sleep(STATE_POLL)

@@ -20,6 +20,7 @@ def test_defaults() -> None:
     assert settings.database_path.startswith("data/")
     assert settings.guild_id is None and settings.discord_api_base is None
     assert settings.allowed_guild_ids == frozenset()
+    assert settings.discord_startup_retry_for == 60.0
 
 
 def test_secrets_stay_out_of_repr() -> None:
@@ -63,9 +64,11 @@ def test_optional_values_parse() -> None:
             "GUILD_ID": "123",
             "DISCORD_API_BASE": "http://127.0.0.1:9/api/v10/",
             "MJ_BASE_URL": "http://x",
+            "DISCORD_STARTUP_RETRY_FOR": "5",
         }
     )
     assert settings.guild_id == 123
+    assert settings.discord_startup_retry_for == 5.0
     assert settings.discord_api_base == "http://127.0.0.1:9/api/v10"
     assert settings.mj_base_url == "http://x"
 

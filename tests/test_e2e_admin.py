@@ -12,11 +12,12 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from bot.app import MJBot
-from bot.models import Job, JobStatus
+from bot.models import JobStatus
 from bot.policy import GuildPolicy
 from tests.fakes.discord import FakeDiscord, FakeInteraction, FakeMessage
 from tests.fakes.discord.server import ALL_TEXT_PERMISSIONS
 from tests.fakes.mj_api import FakeMJ
+from tests.harness import open_job, submits_settled
 from tests.test_e2e_clicks import ephemeral_text
 from tests.test_e2e_imagine import has_image, imagine, replies_to
 from tests.test_e2e_settings import choose, open_settings
@@ -27,7 +28,6 @@ SUBMITS = (IMAGINE, ACTION, "POST /mj/submit/modal")
 MANAGE_GUILD = 1 << 5
 UPDATE_MESSAGE = 7
 WHEN = re.compile(r"<t:(?P<at>[0-9]+):R>")
-SETTLE = 0.5  # long enough for a queued job to reach the API (the submit loop takes it at once)
 
 
 async def answered(discord: FakeDiscord, interaction: FakeInteraction) -> FakeInteraction:
@@ -99,23 +99,6 @@ async def refused(
     assert await bot.store.count_user_jobs(user) == jobs, f"a refused submit wrote a job: {text}"
     assert submits(mj) == sent, f"a refused submit reached the API: {text}"
     return text
-
-
-async def submits_settled(bot: MJBot) -> None:
-    """Until no job waits in the bot's queue or is being submitted: every submit already made has landed."""
-
-    def could_go(job: Job) -> bool:
-        if job.status is JobStatus.SUBMITTING:
-            return True
-        waiting = job.next_attempt_at is not None and job.next_attempt_at > datetime.now(UTC)
-        blocked = bot.engine.slots.blocked(job.user_id, job.guild_id) is not None
-        return job.status is JobStatus.QUEUED and not waiting and not blocked
-
-    async with asyncio.timeout(10):
-        while True:
-            if not any(could_go(job) for job in await bot.store.open_jobs()):
-                return
-            await asyncio.sleep(0.02)
 
 
 def run_imagine(
@@ -391,7 +374,10 @@ async def test_default_three_per_user_then_the_fourth_waits_and_a_raised_limit_s
     await fake_discord.wait_for(
         lambda: "Waiting: 3 of your jobs are running (the limit is 3)" in fourth.content
     )
-    await asyncio.sleep(SETTLE)
+    waiting = await open_job(bot, lambda job: job.prompt == "a fourth moth")
+    await submits_settled(bot)
+    assert (job := await bot.store.get_job(waiting.id)) is not None and job.status is JobStatus.QUEUED
+    assert len(bot.engine.queue) == 1 and bot.engine.slots.blocked(user, fake_discord.guild_id)
     assert fake_mj.count(IMAGINE) == 3, "waiting, not submitted"
 
     raised = await admin(fake_discord, owner, "concurrency", per_user=4)

@@ -8,11 +8,11 @@ from dataclasses import replace
 
 from bot.app import MJBot
 from bot.config import Settings
-from bot.models import Mode
+from bot.models import JobStatus, Mode
 from bot.policy import GuildPolicy
 from tests.fakes.discord import FakeDiscord, FakeInteraction, FakeMessage
 from tests.fakes.mj_api import FakeMJ
-from tests.harness import running_bot
+from tests.harness import open_job, running_bot, submits_settled
 from tests.test_e2e_clicks import ephemeral_text
 from tests.test_e2e_imagine import has_image, imagine, replies_to
 
@@ -124,7 +124,10 @@ async def test_a_remix_prompt_waits_for_a_free_slot_like_any_submit(
     held = await imagine(fake_discord, user, "a messy desk [hold]")
     await fake_discord.wait_for(lambda: fake_mj.count(IMAGINE) == 2)
     await send_prompt(fake_discord, variation, user, "a tidier desk [remix]")
-    await asyncio.sleep(1.0)
+    waiting = await open_job(bot, lambda job: job.modal_prompt == "a tidier desk [remix]")
+    await submits_settled(bot)
+    assert (job := await bot.store.get_job(waiting.id)) is not None and job.status is JobStatus.QUEUED
+    assert len(bot.engine.queue) == 1 and bot.engine.slots.blocked(user, fake_discord.guild_id)
     assert fake_mj.count(MODAL) == 0, "the user's one slot is taken: the prompt waits in the queue"
     fake_mj.release(next(t.id for t in fake_mj.tasks.values() if t.held))
     await fake_discord.wait_for(lambda: has_image(held) and has_image(variation), timeout=30)
@@ -138,7 +141,9 @@ async def test_a_prompt_typed_long_after_the_click_still_gets_its_retries(
     async with running_bot(quick, fake_discord):
         user = fake_discord.add_user("slow")
         variation = await waiting_for_prompt(fake_discord, user, "a slow owl [remix]", "V3")
-        await asyncio.sleep(1.2)  # the user thinks longer than the whole retry budget
+        # The user thinks longer than the whole retry budget: a real passage of time, which is what the
+        # test is about (the budget counts from the API's first busy answer, not from the click).
+        await asyncio.sleep(1.2)
         fake_mj.fail_next(MODAL, "queue_full")
         await send_prompt(fake_discord, variation, user, "a quick owl [remix]")
         await fake_discord.wait_for(lambda: has_image(variation), timeout=30)
@@ -236,3 +241,16 @@ async def test_a_job_waiting_for_its_prompt_survives_a_restart(
         await send_prompt(fake_discord, variation, user, "a paper boat at night")
         await fake_discord.wait_for(lambda: has_image(variation), timeout=20)
     assert [r.json["prompt"] for r in fake_mj.requests if r.route == MODAL] == ["a paper boat at night"]
+
+
+async def test_a_modal_from_an_older_version_is_answered_not_left_to_fail(
+    bot: MJBot, fake_discord: FakeDiscord, fake_mj: FakeMJ
+) -> None:
+    user = fake_discord.add_user("old")
+    stale = await fake_discord.submit_stale_modal(
+        "mj:modal:outpaint:7", {"text": "a wider sea"}, user_id=user
+    )
+    await fake_discord.wait_for(lambda: bool(stale.callbacks))
+    assert ephemeral_text(stale) == "This form is no longer supported by this bot. Nothing was submitted."
+    assert not [r for r in fake_mj.requests if r.route.startswith("POST /mj/submit/")]
+    assert await bot.store.count_user_jobs(user) == 0

@@ -13,8 +13,8 @@ from bot.models import Defaults, JobStatus
 from bot.policy import GuildPolicy
 from tests.fakes.discord import FakeDiscord, FakeMessage
 from tests.fakes.mj_api import FakeMJ
-from tests.harness import running_bot
-from tests.test_e2e_admin import SUBMITS, submits, submits_settled
+from tests.harness import running_bot, submits_settled
+from tests.test_e2e_admin import SUBMITS, submits
 from tests.test_e2e_clicks import ephemeral_text
 from tests.test_e2e_direct_messages import dm_messages
 from tests.test_e2e_imagine import has_image, imagine

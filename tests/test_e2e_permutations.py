@@ -7,7 +7,7 @@ from bot.app import MJBot
 from bot.policy import GuildPolicy
 from tests.fakes.discord import FakeDiscord, FakeMessage
 from tests.fakes.mj_api import FakeMJ
-from tests.test_e2e_admin import submits_settled
+from tests.harness import submits_settled
 from tests.test_e2e_clicks import ephemeral_text
 from tests.test_e2e_imagine import has_image
 

@@ -192,6 +192,7 @@ MESSAGES: dict[str, str] = {
     "imagine.dm_closed": "I can't send you direct messages (your privacy settings block them). Nothing was submitted.",
     "modal.still_banned": "The prompt still contains the banned word **{word}**. Nothing was submitted.",
     "modal.empty": "The prompt is empty. Nothing was submitted.",
+    "modal.unsupported": "This form is no longer supported by this bot. Nothing was submitted.",
     # -- refusals (nothing is submitted) -----------------------------------------------------------
     "refuse.mode": "**{mode}** mode is not allowed in this server. Allowed: {allowed}.",
     "refuse.channel": "The bot can't be used in this channel. Use it in {channels}.",

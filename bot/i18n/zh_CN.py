@@ -191,6 +191,7 @@ MESSAGES: dict[str, str] = {
     "imagine.dm_closed": "我无法给你发私信（你在此服务器关闭了私信）。未提交任何内容。",
     "modal.still_banned": "提示词仍包含违禁词 **{word}**。未提交任何内容。",
     "modal.empty": "提示词为空。未提交任何内容。",
+    "modal.unsupported": "本机器人已不再支持此表单。未提交任何内容。",
     # -- refusals (nothing is submitted) -----------------------------------------------------------
     "refuse.mode": "本服务器不允许使用 **{mode}** 模式。允许的模式：{allowed}。",
     "refuse.channel": "此频道不能使用本机器人。请在 {channels} 中使用。",

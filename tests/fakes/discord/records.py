@@ -99,6 +99,7 @@ class FakeInteraction:
     source_message_id: int | None = None
     followups: list[int] = field(default_factory=list)
     locale: str = "en-US"
+    late: bool = False  # not answered within the fake's ack_deadline (already recorded as a violation)
 
     @property
     def ack_latency(self) -> float | None:

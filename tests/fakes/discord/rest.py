@@ -174,9 +174,11 @@ class RestRoutes:
             self.violation(f"interaction {interaction.id} acknowledged twice")
             return _error(400, 40060, "Interaction has already been acknowledged.")
         if now - interaction.created_at > self.ack_deadline:
-            self.violation(
-                f"interaction {interaction.id} acknowledged after {now - interaction.created_at:.2f}s"
-            )
+            if not interaction.late:
+                interaction.late = True
+                self.violation(
+                    f"interaction {interaction.id} acknowledged after {now - interaction.created_at:.2f}s"
+                )
             return _error(404, 10062, "Unknown interaction")
         body = request[BODY] if isinstance(request[BODY], dict) else {}
         kind = int(body.get("type", 0))

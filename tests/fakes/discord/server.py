@@ -45,8 +45,12 @@ class FakeDiscord(RestRoutes):
         channel_limit: tuple[int, float] = (5, 5.0),
         global_limit: tuple[int, float] = (50, 1.0),
         validate_openapi: bool = True,
+        heartbeat_interval: float = 41.25,
+        heartbeat_round_trip: float = 0.1,
     ) -> None:
         self.ack_deadline = ack_deadline
+        self.heartbeat_interval = heartbeat_interval  # seconds, told to the client in HELLO
+        self.heartbeat_round_trip = heartbeat_round_trip  # seconds before a heartbeat's ACK goes out
         self.token_lifetime = token_lifetime
         self.upload_limit = upload_limit
         self.rate_limits = rate_limits
@@ -70,20 +74,17 @@ class FakeDiscord(RestRoutes):
         self.registered: dict[int | None, list[dict[str, Any]]] = {}
         self.command_sync_count = 0
         self.identify_count = 0
+        self.heartbeats = 0
+        self.heartbeat_acks = 0
         self.violations: list[str] = []
         self.requests: list[RequestRecord] = []
         self.rate_limited = 0
         self.expired_token_calls = 0
         self.left_guilds: list[int] = []
         self.member_fetches = 0  # GET /guilds/{guild}/members/{user}
-        self.departed: set[int] = set()  # users who left the guild (or were kicked or banned)
-        self.member_fetch_status: int | None = None  # answer member fetches with this error (Discord trouble)
-        self.write_refusals: dict[int, int] = {}  # channel id → the status message writes there get
-        self.closed_dms: set[int] = set()  # users who accept no direct message from the bot (error 50007)
-        self.edits_flowing = asyncio.Event()  # cleared: message edits hang until it is set again
-        self.edits_flowing.set()
-        self.stalled_edits: list[dict[str, Any]] = []  # the bodies of the edits that hung
+        self._set_trouble_knobs()
         self.channel_buckets: dict[int, Bucket] = {}
+        self._answer_timers: dict[int, asyncio.TimerHandle] = {}  # interaction id → its deadline check
         self._changed = asyncio.Event()
         self._ready = asyncio.Event()
         self._ws: web.WebSocketResponse | None = None
@@ -92,6 +93,18 @@ class FakeDiscord(RestRoutes):
         self.port = 0
         self.channel_id = self.add_channel("general")
         self.owner_id = self.add_user("guild-owner")  # the server's owner (alerts go to them by DM)
+
+    def _set_trouble_knobs(self) -> None:
+        """The knobs a test turns to make Discord misbehave; all off to start with."""
+        self.gateway_refused = False  # True: the gateway answers HTTP 503 instead of opening a websocket
+        self.identify_close_code: int | None = None  # set: IDENTIFY closes the gateway with it (4014 …)
+        self.departed: set[int] = set()  # users who left the guild (or were kicked or banned)
+        self.member_fetch_status: int | None = None  # answer member fetches with this error (Discord trouble)
+        self.write_refusals: dict[int, int] = {}  # channel id → the status message writes there get
+        self.closed_dms: set[int] = set()  # users who accept no direct message from the bot (error 50007)
+        self.edits_flowing = asyncio.Event()  # cleared: message edits hang until it is set again
+        self.edits_flowing.set()
+        self.stalled_edits: list[dict[str, Any]] = []  # the bodies of the edits that hung
 
     # -- set-up -------------------------------------------------------------------------------------
 
@@ -237,6 +250,10 @@ class FakeDiscord(RestRoutes):
         self.port = self._runner.addresses[0][1]
 
     async def close(self) -> None:
+        for timer in self._answer_timers.values():
+            timer.cancel()
+        for interaction in list(self.interactions.values()):
+            self._check_answered(interaction, closing=True)
         if self._ws is not None:
             await self._ws.close()
         if self._runner is not None:
@@ -244,30 +261,58 @@ class FakeDiscord(RestRoutes):
 
     # -- gateway ------------------------------------------------------------------------------------
 
-    async def _gateway(self, request: web.Request) -> web.WebSocketResponse:
+    async def _gateway(self, request: web.Request) -> web.StreamResponse:
+        if self.gateway_refused:
+            return web.Response(status=503, text="Service Unavailable")
         ws = web.WebSocketResponse(max_msg_size=0)
         await ws.prepare(request)
-        await ws.send_json({"op": 10, "d": {"heartbeat_interval": 41250}, "s": None, "t": None})
+        hello = {"heartbeat_interval": round(self.heartbeat_interval * 1000)}
+        await ws.send_json({"op": 10, "d": hello, "s": None, "t": None})
+        acks: set[asyncio.Task[None]] = set()
         async for message in ws:
             if message.type is not WSMsgType.TEXT:
                 continue
             payload = json.loads(message.data)
             op = payload.get("op")
             if op == 1:
-                await ws.send_json({"op": 11, "d": None, "s": None, "t": None})
+                self.heartbeats += 1
+                self.changed()
+                ack = asyncio.create_task(self._acknowledge_heartbeat(ws))
+                acks.add(ack)
+                ack.add_done_callback(acks.discard)
             elif op == 2:
                 if payload["d"].get("token") != self.bot_token:
                     await ws.close(code=4004, message=b"Authentication failed.")
+                    break
+                if self.identify_close_code is not None:
+                    await ws.close(code=self.identify_close_code, message=b"Disallowed intent(s).")
                     break
                 self._ws = ws
                 self.identify_count += 1
                 await self._identify()
             elif op == 6:
                 await ws.send_json({"op": 9, "d": False, "s": None, "t": None})
+        for ack in acks:
+            ack.cancel()
         if self._ws is ws:
             self._ws = None
             self._ready.clear()
         return ws
+
+    async def _acknowledge_heartbeat(self, ws: web.WebSocketResponse) -> None:
+        """ACK a heartbeat a network round trip after it came, as Discord's gateway does.
+
+        An ACK sent at once can reach discord.py (2.7.1) before its keep-alive thread has noted when it
+        sent the heartbeat: ack() then measures from the previous heartbeat, a whole interval, and logs
+        "Can't keep up, … websocket is 41.3s behind" (Rapptz/discord.py#10448, unreleased).
+        """
+        await asyncio.sleep(self.heartbeat_round_trip)
+        if ws.closed:
+            return
+        with contextlib.suppress(ConnectionError):
+            await ws.send_json({"op": 11, "d": None, "s": None, "t": None})
+            self.heartbeat_acks += 1
+            self.changed()
 
     async def _dispatch(self, event: str, data: dict[str, Any]) -> None:
         assert self._ws is not None, "no client is connected to the fake gateway"
@@ -320,6 +365,9 @@ class FakeDiscord(RestRoutes):
         interaction.source_message_id = message.id if message else None
         interaction.locale = locale
         self.interactions[interaction.id] = interaction
+        self._answer_timers[interaction.id] = asyncio.get_running_loop().call_later(
+            self.ack_deadline, self._check_answered, interaction
+        )
         guild_id = guild_id or self.guild_id
         channel = {k: v for k, v in self.channels[channel_id].items() if k != "recipient"}
         payload: dict[str, Any] = {
@@ -344,6 +392,16 @@ class FakeDiscord(RestRoutes):
             payload["message"] = message.to_api(self.guild_id)
         await self._dispatch("INTERACTION_CREATE", payload)
         return interaction
+
+    def _check_answered(self, interaction: FakeInteraction, *, closing: bool = False) -> None:
+        """Discord drops an interaction with no callback after 3 s: the user sees "did not respond"."""
+        self._answer_timers.pop(interaction.id, None)
+        if interaction.callbacks or interaction.late:
+            return
+        interaction.late = True
+        what = interaction.data.get("name") or interaction.data.get("custom_id") or "?"
+        when = "before the fake closed" if closing else f"within {self.ack_deadline:g}s"
+        self.violation(f"interaction {interaction.id} (type {interaction.type}, {what}) got no answer {when}")
 
     def _command(self, name: str) -> dict[str, Any]:
         for command in self.registered.get(self.guild_id, []) + self.registered.get(None, []):
@@ -460,6 +518,15 @@ class FakeDiscord(RestRoutes):
             message=message,
             locale=interaction.locale,
         )
+
+    async def submit_stale_modal(
+        self, custom_id: str, values: dict[str, str], *, user_id: int, channel_id: int | None = None
+    ) -> FakeInteraction:
+        """A modal this bot did not open: one a user kept open across an upgrade, say."""
+        rows = [{"type": 1, "components": [{"type": 4, "custom_id": key, "value": value}]}
+                for key, value in values.items()]  # fmt: skip
+        data = {"custom_id": custom_id, "components": rows}
+        return await self._interact(5, data, user_id=user_id, channel_id=channel_id or self.channel_id)
 
     def store_attachments(self, files: list[tuple[str, str, bytes]]) -> list[FakeAttachment]:
         return [FakeAttachment(self.new_id(), name, ctype, len(data), data) for name, ctype, data in files]
