@@ -21,6 +21,7 @@ from bot.jobs.engine import Engine
 from bot.mj.client import MJClient
 from bot.paid.permutations import PermutationButton
 from bot.policy import Policies
+from bot.retention import prune_forever
 from bot.storage import Store
 from bot.tasks import TaskRegistry
 from bot.views import DYNAMIC_ITEMS
@@ -86,6 +87,9 @@ class MJBot(commands.Bot):
         await self.policies.load()
         await self.alerts.load()
         await self.engine.start()
+        if self.settings.retention_days:
+            days = self.settings.retention_days
+            self.registry.keep_running(lambda: prune_forever(self.store, days), name="retention")
         await self.sync_commands_if_changed()
 
     def add_dynamic_items(self, *items: type[discord.ui.DynamicItem[Any]]) -> None:

@@ -36,6 +36,8 @@ class Settings:
     allowed_guild_ids: frozenset[int] = frozenset()
     discord_api_base: str | None = None
     discord_startup_retry_for: float = DEFAULT_DISCORD_STARTUP_RETRY_FOR
+    # Finished jobs (and their buttons) older than this many days are deleted; 0 keeps them forever.
+    retention_days: int = 180
     # How often the poller looks at a running task (seconds); see bot/jobs/cadence.py.
     poll_min_interval: float = 5.0
     poll_max_interval: float = 30.0
@@ -70,6 +72,7 @@ class Settings:
             guild_id=reader.snowflake("GUILD_ID"),
             allowed_guild_ids=reader.snowflakes("ALLOWED_GUILD_IDS"),
             discord_api_base=reader.optional_url("DISCORD_API_BASE"),
+            retention_days=reader.count("RETENTION_DAYS", cls.retention_days),
             discord_startup_retry_for=reader.seconds(
                 "DISCORD_STARTUP_RETRY_FOR", cls.discord_startup_retry_for
             ),
@@ -160,6 +163,14 @@ class _Reader:
         if not _VERSION.fullmatch(default):
             raise SettingsError('MJ_DEFAULT_VERSION is malformed: expected a version like "8.1"')
         return Vocabulary(tuple(versions), tuple(niji), styles, default)
+
+    def count(self, name: str, default: int) -> int:
+        value = self._get(name)
+        if value is None:
+            return default
+        if not value.isascii() or not value.isdigit():
+            raise SettingsError(f"{name} is malformed: expected a whole number (0 or more)")
+        return int(value)
 
     def flag(self, name: str, default: bool) -> bool:
         value = self._get(name)

@@ -11,6 +11,7 @@ from PIL import Image
 log = logging.getLogger(__name__)
 
 DEFAULT_UPLOAD_LIMIT = 10 * 1024 * 1024
+SERVED_FORMATS = ("PNG", "JPEG", "WEBP", "GIF")  # what the API serves; Pillow parses nothing else
 MAX_PIXELS = 120_000_000  # refuses decompression bombs; MJ's largest upscales are far below this
 _JPEG_QUALITIES = (92, 85, 75)
 _MIN_SIDE = 512
@@ -36,7 +37,7 @@ def fit_to_limit(data: bytes, limit: int, content_type: str = "image/png") -> Fi
     """Return the image as is when it fits; otherwise re-encode as JPEG, then downscale, until it fits."""
     ext = "jpg" if "jpeg" in content_type else "webp" if "webp" in content_type else "png"
     try:
-        with Image.open(io.BytesIO(data)) as probe:
+        with Image.open(io.BytesIO(data), formats=SERVED_FORMATS) as probe:
             size = probe.size
             if size[0] * size[1] > MAX_PIXELS:
                 raise ImageDoesNotFit(
@@ -45,7 +46,7 @@ def fit_to_limit(data: bytes, limit: int, content_type: str = "image/png") -> Fi
             if len(data) <= limit:
                 return FittedImage(data, ext, reencoded=False, size=size)
             image = probe.convert("RGB")
-    except (OSError, Image.DecompressionBombError) as err:
+    except (OSError, Image.DecompressionBombError, ValueError) as err:
         raise ImageDoesNotFit("the API sent something that is not a readable image", too_large=False) from err
 
     while True:

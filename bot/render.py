@@ -178,7 +178,7 @@ def job_status_line(job: Job) -> str:
             why = reason_text(job.reason, lang) if job.reason else t(lang, "job.no_reason")
             return t(lang, "job.failed", reason=why)
         case JobStatus.REJECTED if job.banned_word:
-            return t(lang, "job.rejected_word", word=escape_markdown(job.banned_word))
+            return t(lang, "job.rejected_word", word=_inert(job.banned_word))
         case JobStatus.REJECTED:
             return t(lang, "job.rejected")
         case JobStatus.UNCERTAIN:
@@ -193,10 +193,17 @@ def job_status_line(job: Job) -> str:
 
 
 def reason_text(reason: Reason, lang: str | None) -> str:
-    """A stored reason in the reader's language; the API's own words are shown as they came."""
+    """A stored reason in the reader's language. The API's own words are shown as they came, but never
+    as markdown, a masked link or a mention."""
     if reason.code is ReasonCode.TASK_FAILED and not reason.args.get("text"):
         return t(lang, "job.no_reason")
-    return t(lang, f"reason.{reason.code.value}", **reason.args)
+    args = {name: _inert(value) if isinstance(value, str) else value for name, value in reason.args.items()}
+    return t(lang, f"reason.{reason.code.value}", **args)
+
+
+def _inert(text: str) -> str:
+    """Text from the API, shown as plain text: no markdown, no [masked](links), no @mentions."""
+    return escape_mentions(escape_markdown(text))
 
 
 def _mode_tag(job: Job) -> str:

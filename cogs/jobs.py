@@ -137,7 +137,10 @@ class Jobs(commands.Cog):
         embed = discord.Embed(
             title=t(lang, "history.title"), description="\n".join(_job_line(lang, j) for j in jobs)
         )
-        embed.set_footer(text=t(lang, "history.page", page=page + 1, pages=pages, total=total))
+        footer = t(lang, "history.page", page=page + 1, pages=pages, total=total)
+        if days := self.bot.settings.retention_days:
+            footer += " · " + t(lang, "history.kept", days=days)
+        embed.set_footer(text=footer)
         view = discord.ui.View(timeout=None)
         view.add_item(
             HistoryPageButton(

@@ -90,7 +90,7 @@ async def test_history_pages_newest_first(bot: MJBot, fake_discord: FakeDiscord,
     page = fake_discord.messages[history.message_id]
     assert listed_ids(page) == ids[::-1][:10]
     assert status_words(page) == ["rejected"] * 9 + ["failed"]
-    assert page.embeds[0]["footer"]["text"] == "Page 1 of 2 · 12 jobs"
+    assert page.embeds[0]["footer"]["text"] == "Page 1 of 2 · 12 jobs · finished jobs are kept for 180 days"
     previous, following = page.buttons()
     assert previous["label"] == "Previous" and previous.get("disabled")
     assert following["label"] == "Next" and not following.get("disabled")
@@ -107,7 +107,7 @@ async def test_history_pages_newest_first(bot: MJBot, fake_discord: FakeDiscord,
     assert turned.callbacks[0][0] == UPDATE_MESSAGE
     assert listed_ids(page) == ids[1::-1]
     assert status_words(page) == ["done", "rejected"]
-    assert page.embeds[0]["footer"]["text"] == "Page 2 of 2 · 12 jobs"
+    assert page.embeds[0]["footer"]["text"] == "Page 2 of 2 · 12 jobs · finished jobs are kept for 180 days"
     previous, following = page.buttons()
     assert not previous.get("disabled") and following.get("disabled")
 

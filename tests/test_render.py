@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import io
 from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
+from PIL import Image
 
 from bot import render
+from bot.images import ImageDoesNotFit, fit_to_limit
 from bot.models import Job, JobStatus, Mode, Reason, ReasonCode
 
 UUID = "675515df-961f-411e-8e9b-d81ac68427f5"
@@ -161,3 +164,20 @@ def test_content_fits_a_smaller_limit_with_its_status_whole() -> None:
     job = make_job(status=JobStatus.FAILED, reason=failed_because("the API said no"), prompt="_*" * 900)
     content = render.job_content(job, limit=1880)  # room left by the note of a DM fallback
     assert len(content) <= 1880 and content.endswith("the API said no")
+
+
+def test_the_apis_words_never_render_as_links_markdown_or_mentions() -> None:
+    hostile = "[claim your prize](https://evil.example) @everyone <@112233445566778899> **now**"
+    failed = make_job(status=JobStatus.FAILED, reason=failed_because(hostile))
+    line = render.job_status_line(failed)
+    assert "\\[claim your prize](" in line and "\\*\\*now\\*\\*" in line
+    assert "@everyone" not in line and "<@112233445566778899>" not in line
+    refused = make_job(status=JobStatus.FAILED, reason=Reason.of(ReasonCode.REFUSED, description=hostile))
+    assert "@everyone" not in render.job_status_line(refused)
+
+
+def test_pillow_reads_only_the_formats_the_api_serves() -> None:
+    buffer = io.BytesIO()
+    Image.new("RGB", (8, 8)).save(buffer, "TIFF")
+    with pytest.raises(ImageDoesNotFit):
+        fit_to_limit(buffer.getvalue(), 10**6, "image/tiff")

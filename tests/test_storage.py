@@ -221,3 +221,18 @@ async def test_migration_5_turns_stored_sentences_into_reasons(tmp_path: Path) -
     ]
     columns = [row[1] for row in sqlite3.connect(path).execute("PRAGMA table_info(jobs)")]
     assert "detail" not in columns, "no sentence is stored any more"
+
+
+async def test_finished_jobs_past_retention_go_with_their_buttons_and_nothing_else(store: Store) -> None:
+    old = await store.create_job(new_job())
+    await store.set_status(old.id, JobStatus.DONE)
+    [button] = await store.save_buttons(old.id, [ButtonSpec("MJ::JOB::upsample::1::u", "U1", "")])
+    child = await store.claim_button(button.id, new_job(parent_job_id=old.id, custom_id=button.custom_id))
+    running = await store.create_job(new_job())
+    later = datetime.now(UTC) + timedelta(seconds=1)
+    assert await store.prune_finished(later) == 1, "only the finished one; the click's job is still open"
+    assert await store.get_job(old.id) is None and await store.buttons_for_job(old.id) == []
+    kept = await store.get_job(child.job.id)
+    assert kept is not None and kept.parent_job_id is None, "its link to a deleted parent is cleared"
+    assert await store.get_job(running.id) is not None
+    assert await store.prune_finished(later) == 0

@@ -393,4 +393,5 @@ MESSAGES: dict[str, str] = {
     "refuse.not_member": "You are no longer a member of the server this job belongs to, so it can't be used. Nothing was submitted.",
     "refuse.roles_unknown": "Discord didn't tell me your roles in time, so I can't check this server's limits. Try again in a moment; nothing was submitted.",
     "show.too_fast": "You're using /show too quickly. Try again {when}.",
+    "history.kept": "finished jobs are kept for {days} days",
 }

@@ -390,4 +390,5 @@ MESSAGES: dict[str, str] = {
     "refuse.not_member": "你已不是该任务所属服务器的成员，因此无法使用。未提交任何内容。",
     "refuse.roles_unknown": "Discord 没有及时告诉我你的身份组，因此无法核对本服务器的限制。请稍后再试；未提交任何内容。",
     "show.too_fast": "你使用 /展示 太频繁了。请在 {when} 再试。",
+    "history.kept": "已结束的任务保留 {days} 天",
 }

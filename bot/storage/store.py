@@ -376,6 +376,37 @@ class Store(ReportQueries, PreferenceQueries, PendingQueries):
             await self._db.execute("UPDATE buttons SET used_by_job_id = ? WHERE id = ?", (job.id, button_id))
         return ClaimResult(job, created=True)
 
+    # -- retention ----------------------------------------------------------------------------------
+
+    async def prune_finished(self, before: datetime, batch: int = 500) -> int:
+        """Delete final jobs that finished before `before`, with their buttons; answers how many.
+
+        A newer job that points at one as its parent keeps its row; the link is cleared. Done in small
+        transactions, so the writes of running jobs never wait long.
+        """
+        final = [s for s in JobStatus if s.is_final]
+        marks = ",".join("?" * len(final))
+        removed = 0
+        while True:
+            async with self._transaction():
+                async with self._db.execute(
+                    f"SELECT id FROM jobs WHERE status IN ({marks}) AND finished_at < ? LIMIT ?",
+                    (*final, before.timestamp(), batch),
+                ) as cursor:
+                    ids = [int(row[0]) for row in await cursor.fetchall()]
+                if not ids:
+                    return removed
+                chosen = ",".join("?" * len(ids))
+                await self._db.execute(
+                    f"UPDATE jobs SET parent_job_id = NULL WHERE parent_job_id IN ({chosen})", ids
+                )
+                await self._db.execute(
+                    f"UPDATE buttons SET used_by_job_id = NULL WHERE used_by_job_id IN ({chosen})", ids
+                )
+                await self._db.execute(f"DELETE FROM buttons WHERE job_id IN ({chosen})", ids)
+                await self._db.execute(f"DELETE FROM jobs WHERE id IN ({chosen})", ids)
+            removed += len(ids)
+
     # -- small facts --------------------------------------------------------------------------------
 
     async def get_meta(self, key: str) -> str | None:
