@@ -1,4 +1,4 @@
-"""Composition root: settings → logging → HTTP session + storage → the bot. `check` runs bot/check.py."""
+"""Composition root: settings → logging → HTTP session + storage → the bot. `check` runs bot/setup_check.py."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator
 import aiohttp
 import discord
 
-from bot import __version__, check, startup
+from bot import __version__, setup_check, startup
 from bot.app import MJBot
 from bot.config import Settings, SettingsError
 from bot.discord_api import use_rest_base
@@ -71,7 +71,7 @@ def main() -> int:
     """`python -m bot` runs the bot; `python -m bot check` checks the setup and exits."""
     arguments = sys.argv[1:]
     if arguments == ["check"]:
-        return check.main(user_agent=USER_AGENT)
+        return setup_check.main(user_agent=USER_AGENT)
     if arguments:
         print(USAGE, file=sys.stderr)
         return 2

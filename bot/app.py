@@ -13,18 +13,19 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.alerts import OperatorAlerts
+from bot.components import WindowRouter
 from bot.config import Settings
 from bot.delivery import Writer
 from bot.discord_api import use_gateway_of_rest_base
 from bot.i18n import Translator, t
 from bot.jobs.engine import Engine
 from bot.mj.client import MJClient
-from bot.paid.permutations import PermutationButton
 from bot.policy import Policies
+from bot.replies import tell
 from bot.retention import prune_forever
 from bot.storage import Store
 from bot.tasks import TaskRegistry
-from bot.views import DYNAMIC_ITEMS
+from bot.views import modal_text
 
 log = logging.getLogger(__name__)
 
@@ -69,8 +70,8 @@ class MJBot(commands.Bot):
         self.registry = TaskRegistry()
         self.policies = Policies(store)
         self.writer = Writer(self, store, mj)
-        self.item_templates: list[re.Pattern[str]] = []
-        self.modal_templates: list[re.Pattern[str]] = []  # the custom_ids of the modals the cogs handle
+        self.item_templates: dict[type[discord.ui.DynamicItem[Any]], re.Pattern[str]] = {}
+        self.windows = WindowRouter()  # submitted modals, by the formats the cogs add
         self.alerts = OperatorAlerts(self, store, self.policies, self.registry)
         self.engine = Engine(
             store, mj, self.writer, settings, self.registry, policies=self.policies, alerts=self.alerts
@@ -83,7 +84,6 @@ class MJBot(commands.Bot):
         await self.tree.set_translator(Translator())
         for extension in EXTENSIONS:
             await self.load_extension(extension)
-        self.add_dynamic_items(*DYNAMIC_ITEMS, PermutationButton)
         await self.policies.load()
         await self.alerts.load()
         await self.engine.start()
@@ -95,17 +95,25 @@ class MJBot(commands.Bot):
     def add_dynamic_items(self, *items: type[discord.ui.DynamicItem[Any]]) -> None:
         """Register DynamicItem buttons, remembering their templates for the unknown-button answer."""
         super().add_dynamic_items(*items)
-        self.item_templates += [item.__discord_ui_compiled_template__ for item in items]
+        self.item_templates.update((item, item.__discord_ui_compiled_template__) for item in items)
+
+    def remove_dynamic_items(self, *items: type[discord.ui.DynamicItem[Any]]) -> None:
+        super().remove_dynamic_items(*items)
+        for item in items:
+            self.item_templates.pop(item, None)
 
     def knows_custom_id(self, custom_id: str) -> bool:
-        return any(template.fullmatch(custom_id) for template in self.item_templates)
+        return any(template.fullmatch(custom_id) for template in self.item_templates.values())
 
-    def add_modal_templates(self, *templates: re.Pattern[str]) -> None:
-        """Modal custom_ids a cog handles in its on_interaction; any other modal gets the unknown-modal answer."""
-        self.modal_templates += templates
-
-    def knows_modal_id(self, custom_id: str) -> bool:
-        return any(template.fullmatch(custom_id) for template in self.modal_templates)
+    async def on_interaction(self, interaction: discord.Interaction[MJBot]) -> None:
+        """Route submitted windows; answer a window or a button no cog handles (from an older version,
+        say): unanswered, the user would see Discord's "This interaction failed"."""
+        custom_id = str(dict(interaction.data or {}).get("custom_id", ""))
+        if interaction.type is discord.InteractionType.modal_submit:
+            if not await self.windows.route(interaction, modal_text(interaction)):
+                await tell(interaction, "modal.unsupported")
+        elif interaction.type is discord.InteractionType.component and not self.knows_custom_id(custom_id):
+            await tell(interaction, "click.unsupported")
 
     async def sync_commands_if_changed(self) -> None:
         """Sync slash commands only when their definition changed (instantly to GUILD_ID when set)."""

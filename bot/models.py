@@ -25,23 +25,22 @@ class JobStatus(StrEnum):
     CANCELLED = "CANCELLED"
 
     @property
-    def is_active(self) -> bool:
-        """Occupies one of the user's concurrent slots at the API."""
-        return self in (JobStatus.SUBMITTING, JobStatus.RUNNING, JobStatus.STUCK)
-
-    @property
     def is_charged(self) -> bool:
         """Counts towards a daily quota: failures, refusals and cancellations are refunded."""
-        return self not in (JobStatus.FAILED, JobStatus.REJECTED, JobStatus.CANCELLED)
+        return self not in UNCHARGED
 
     @property
     def is_final(self) -> bool:
-        return self in _FINAL
+        return self in FINAL
 
 
-_FINAL = frozenset(
-    {JobStatus.DONE, JobStatus.FAILED, JobStatus.REJECTED, JobStatus.UNCERTAIN, JobStatus.CANCELLED}
-)
+# The sets of states the bot asks about, each written once.
+FINAL = (JobStatus.DONE, JobStatus.FAILED, JobStatus.REJECTED, JobStatus.UNCERTAIN, JobStatus.CANCELLED)
+UNCHARGED = (JobStatus.FAILED, JobStatus.REJECTED, JobStatus.CANCELLED)  # refunded: not in any quota
+WAITING = (JobStatus.QUEUED, JobStatus.WAITING_INPUT)  # still in the bot's hands: /cancel can drop them
+OPEN = (JobStatus.QUEUED, JobStatus.SUBMITTING, JobStatus.RUNNING, JobStatus.STUCK, JobStatus.DELIVERING)
+UNFINISHED = (*OPEN, JobStatus.WAITING_INPUT)  # neither final nor waiting for nothing
+SHOWN_LAST = (*FINAL, JobStatus.WAITING_INPUT)  # a job's last word: a restart shows it if it was cut off
 
 
 class ReasonCode(StrEnum):

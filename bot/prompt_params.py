@@ -112,9 +112,9 @@ def _option_params(options: PromptParams, skip: set[str], vocabulary: Vocabulary
             continue
         words = [] if given is True else str(given).split()
         if option == "version":  # "niji 6" is --niji 6; "v7" and "7" are --v 7
-            version = re.fullmatch(r"(niji|v)?\s*(.*)", " ".join(words).lower())
-            assert version is not None  # the pattern matches any text
-            alias, words = ("niji" if version[1] == "niji" else "v"), version[2].split()
+            version = re.fullmatch(r"(niji|v)?\s*(.*)", " ".join(words).lower(), flags=re.DOTALL)
+            line, number = (version[1], version[2]) if version else (None, " ".join(words))
+            alias, words = ("niji" if line == "niji" else "v"), number.split()
         if option == "no" and any(_FLAG_WORD.fullmatch(word) for word in words):
             raise PromptError("prompt.flag_in_option", option=option, value=clip(str(given)))
         spec, value = read_flag(alias, words, specs)

@@ -11,6 +11,8 @@ import logging
 from collections.abc import Callable, Coroutine
 from typing import Any
 
+from bot.backoff import backoff
+
 log = logging.getLogger(__name__)
 
 RESTART_PAUSE = (1.0, 60.0)  # seconds before a dead loop starts again: the first pause, and the longest
@@ -37,7 +39,7 @@ class TaskRegistry:
 
     async def _supervise(self, loop: Callable[[], Coroutine[Any, Any, None]], name: str) -> None:
         first, longest = RESTART_PAUSE
-        pause = first
+        deaths = 0
         while True:
             started = asyncio.get_running_loop().time()
             try:
@@ -46,12 +48,11 @@ class TaskRegistry:
             except asyncio.CancelledError:
                 raise
             except Exception:
-                log.critical("The %s loop died; starting it again in %.0f s", name, pause, exc_info=True)
+                log.critical("The %s loop died; starting it again", name, exc_info=True)
             self.restarts[name] = self.restarts.get(name, 0) + 1
-            if asyncio.get_running_loop().time() - started > longest:
-                pause = first  # it ran well for a while: this is a new fault, not the same one again
-            await asyncio.sleep(pause)
-            pause = min(longest, pause * 2)
+            # It ran well for a while: this is a new fault, not the same one again.
+            deaths = 1 if asyncio.get_running_loop().time() - started > longest else deaths + 1
+            await asyncio.sleep(backoff(deaths, first, longest))
 
     def _finished(self, task: asyncio.Task[Any]) -> None:
         self._tasks.discard(task)

@@ -2,6 +2,7 @@
 
 Each `custom_id` is short (`mj:b:<button row>`, `mj:check:<job>`, `mj:retry:<job>`), so it never passes
 Discord's 100-character limit and a click works after a restart: everything else comes from the database.
+The actions cog registers these buttons (JOB_BUTTONS) and handles their clicks (`bot.clicks`).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Self
 import discord
 
 from bot import render
+from bot.components import ABSTRACT, BotItem, IdFormat
 from bot.i18n import t
 from bot.models import Job, JobStatus, StoredButton
 
@@ -22,16 +24,21 @@ if TYPE_CHECKING:
     Interaction = discord.Interaction[MJBot]
 
 
-class ActionButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"mj:b:(?P<id>[0-9]{1,18})"):
+RESULT_BUTTON = IdFormat("mj:b:{id}")
+CHECK_AGAIN = IdFormat("mj:check:{job}")
+RETRY = IdFormat("mj:retry:{job}")
+EDIT_PROMPT = IdFormat("mj:prompt:{job}")
+
+
+class ActionButton(BotItem[discord.ui.Button[Any]], template=RESULT_BUTTON.template):
     """One of MJ's buttons (U1, V3, 🔄, Zoom Out …) on a delivered result."""
 
     def __init__(
         self, button_id: int, *, label: str | None = None, emoji: str | None = None, used: bool = False
     ):
         style = discord.ButtonStyle.success if used else discord.ButtonStyle.secondary
-        super().__init__(
-            discord.ui.Button(custom_id=f"mj:b:{button_id}", label=label, emoji=emoji, style=style)
-        )
+        custom_id = RESULT_BUTTON.build(id=button_id)
+        super().__init__(discord.ui.Button(custom_id=custom_id, label=label, emoji=emoji, style=style))
         self.button_id = button_id
 
     @classmethod
@@ -40,21 +47,21 @@ class ActionButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"mj
     ) -> Self:
         return cls(int(match["id"]))
 
-    async def callback(self, interaction: Interaction) -> None:  # type: ignore[override]
+    async def clicked(self, interaction: Interaction) -> None:  # type: ignore[override]
         await interaction.client.clicks.action(interaction, self.button_id)
 
 
-class JobButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"mj:job:(?P<job>[0-9]{1,18})"):
-    """A button about one job; subclasses give the template, the face and what a click does."""
+class JobButton(BotItem[discord.ui.Button[Any]], template=ABSTRACT):
+    """A button about one job; subclasses give the id format, the face and what a click does."""
 
-    prefix = "mj:job"
+    format: IdFormat
     label_key = ""
     emoji = ""
     style = discord.ButtonStyle.secondary
 
     def __init__(self, job_id: int, locale: str | None = None) -> None:
         label = t(locale, self.label_key) if self.label_key else None
-        custom_id = f"{self.prefix}:{job_id}"
+        custom_id = self.format.build(job=job_id)
         super().__init__(
             discord.ui.Button(custom_id=custom_id, label=label, emoji=self.emoji, style=self.style)
         )
@@ -67,34 +74,34 @@ class JobButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"mj:jo
         return cls(int(match["job"]))
 
 
-class CheckAgainButton(JobButton, template=r"mj:check:(?P<job>[0-9]{1,18})"):
+class CheckAgainButton(JobButton, template=CHECK_AGAIN.template):
     """Shown on a job that seems stuck: polls its task now."""
 
-    prefix, label_key, emoji = "mj:check", "button.check_again", "🔎"
+    format, label_key, emoji = CHECK_AGAIN, "button.check_again", "🔎"
 
-    async def callback(self, interaction: Interaction) -> None:  # type: ignore[override]
+    async def clicked(self, interaction: Interaction) -> None:  # type: ignore[override]
         await interaction.client.clicks.check_again(interaction, self.job_id)
 
 
-class RetryButton(JobButton, template=r"mj:retry:(?P<job>[0-9]{1,18})"):
+class RetryButton(JobButton, template=RETRY.template):
     """Shown when the bot cannot know whether a submit reached the API: the user decides to submit again."""
 
-    prefix, label_key, emoji, style = "mj:retry", "button.retry", "🔁", discord.ButtonStyle.primary
+    format, label_key, emoji, style = RETRY, "button.retry", "🔁", discord.ButtonStyle.primary
 
-    async def callback(self, interaction: Interaction) -> None:  # type: ignore[override]
+    async def clicked(self, interaction: Interaction) -> None:  # type: ignore[override]
         await interaction.client.clicks.retry(interaction, self.job_id)
 
 
-class EditPromptButton(JobButton, template=r"mj:prompt:(?P<job>[0-9]{1,18})"):
-    """Opens a modal with the job's prompt: for Remix / Custom Zoom, or to fix a rejected prompt."""
+class EditPromptButton(JobButton, template=EDIT_PROMPT.template):
+    """Opens a window with the job's prompt: for Remix / Custom Zoom, or to fix a rejected prompt."""
 
-    prefix, label_key, emoji, style = "mj:prompt", "button.edit_prompt", "✏️", discord.ButtonStyle.primary
+    format, label_key, emoji, style = EDIT_PROMPT, "button.edit_prompt", "✏️", discord.ButtonStyle.primary
 
-    async def callback(self, interaction: Interaction) -> None:  # type: ignore[override]
+    async def clicked(self, interaction: Interaction) -> None:  # type: ignore[override]
         await interaction.client.clicks.edit_prompt(interaction, self.job_id)
 
 
-DYNAMIC_ITEMS: tuple[type[discord.ui.DynamicItem[Any]], ...] = (
+JOB_BUTTONS: tuple[type[discord.ui.DynamicItem[Any]], ...] = (
     ActionButton,
     CheckAgainButton,
     RetryButton,
@@ -142,8 +149,8 @@ def can_edit_rejected(job: Job) -> bool:
 def prompt_modal(
     custom_id: str, *, title: str, label: str, value: str, max_length: int = 4000
 ) -> discord.ui.Modal:
-    """A one-field modal. It is stopped before it is sent, so discord.py keeps no copy of it in memory:
-    its submission reaches the bot's `on_interaction` by custom_id, and works after a restart too."""
+    """A one-field window. It is stopped before it is sent, so discord.py keeps no copy of it in memory:
+    its submission reaches the bot's window router by custom_id, and works after a restart too."""
     modal = discord.ui.Modal(title=title[:45], custom_id=custom_id, timeout=None)
     modal.add_item(
         discord.ui.TextInput(

@@ -5,14 +5,13 @@ Thin: the flows live in bot/paid/; this cog routes Discord's events to them.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import discord
 from discord.ext import commands
 
 from bot.paid import clicks, windows
-from bot.replies import tell
-from bot.views import modal_text
+from bot.views import JOB_BUTTONS
 
 if TYPE_CHECKING:
     from bot.app import MJBot
@@ -26,22 +25,12 @@ class Actions(commands.Cog):
 
     async def cog_load(self) -> None:
         self.bot.clicks = self
-        self.bot.add_modal_templates(windows.MODAL_ID)
+        self.bot.add_dynamic_items(*JOB_BUTTONS)
+        self.bot.windows.add(windows.WINDOW, windows.submitted)
 
-    @commands.Cog.listener()
-    async def on_interaction(self, interaction: Interaction) -> None:
-        """Route our modal submissions, and answer modals and buttons no handler claims (from an old version,
-        say): unanswered, the user would see Discord's "This interaction failed"."""
-        data: dict[str, Any] = dict(interaction.data or {})
-        custom_id = str(data.get("custom_id", ""))
-        if interaction.type is discord.InteractionType.modal_submit:
-            if match := windows.MODAL_ID.fullmatch(custom_id):
-                await windows.submitted(interaction, match["kind"], int(match["id"]), modal_text(interaction))
-            elif not self.bot.knows_modal_id(custom_id):
-                await tell(interaction, "modal.unsupported")
-            return
-        if interaction.type is discord.InteractionType.component and not self.bot.knows_custom_id(custom_id):
-            await tell(interaction, "click.unsupported")
+    async def cog_unload(self) -> None:
+        self.bot.remove_dynamic_items(*JOB_BUTTONS)
+        self.bot.windows.remove(windows.WINDOW)
 
     async def action(self, interaction: Interaction, button_id: int) -> None:
         found = await clicks.button_and_job(interaction, button_id)

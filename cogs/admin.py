@@ -13,8 +13,8 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.i18n import L, t
+from bot.mj.billing import Balance
 from bot.mj.errors import MJError
-from bot.mj.models import Balance
 from bot.models import Mode
 from bot.policy import GuildPolicy, mode_names
 from bot.render import fit_list
@@ -31,6 +31,13 @@ MAX_USER_CONCURRENCY = 10
 MAX_GUILD_CONCURRENCY = 1000
 MAX_QUOTA = 10_000
 BALANCE_TIMEOUT = 5.0  # seconds; /admin show says "unknown" rather than wait longer
+
+
+def _guild_id(interaction: Interaction) -> int:
+    """/admin runs in a server only (guild_only and interaction_check)."""
+    if interaction.guild_id is None:
+        raise RuntimeError("/admin outside a server")
+    return interaction.guild_id
 
 
 def policy_embed(lang: str, policy: GuildPolicy, title_key: str = "admin.title") -> discord.Embed:
@@ -108,8 +115,7 @@ class Admin(commands.GroupCog, group_name=L("cmd.admin.name"), group_description
         return True
 
     async def _save(self, interaction: Interaction, policy: GuildPolicy) -> None:
-        assert interaction.guild_id is not None
-        await self.bot.policies.set(interaction.guild_id, policy)
+        await self.bot.policies.set(_guild_id(interaction), policy)
         log.info("Guild %s: %s changed the policy to %s", interaction.guild_id, interaction.user.id, policy)
         self.bot.engine.queue.wake()  # a raised concurrency limit may let waiting jobs start
         embed = policy_embed(str(interaction.locale), policy)
@@ -275,11 +281,11 @@ class Admin(commands.GroupCog, group_name=L("cmd.admin.name"), group_description
         ]
     )
     async def stats(self, interaction: Interaction, days: app_commands.Choice[int]) -> None:
-        assert interaction.guild_id is not None
+        guild_id = _guild_id(interaction)
         # A large server's month of jobs takes a while to count: answer within Discord's 3 s first.
         await interaction.response.defer(ephemeral=True, thinking=True)
         since = datetime.now(UTC) - timedelta(days=days.value)
-        stats = await self.bot.store.guild_stats(interaction.guild_id, since)
+        stats = await self.bot.store.guild_stats(guild_id, since)
         embed = stats_embed(str(interaction.locale), days.value, stats)
         await interaction.followup.send(embed=embed, ephemeral=True)
 

@@ -11,7 +11,9 @@ from discord.ext import commands
 from bot.i18n import L
 from bot.models import BotType, Mode
 from bot.paid.imagine import start_imagine
-from bot.prompt_params import ASPECT_CHOICES, PromptParams, version_suggestions
+from bot.paid.permutations import PermutationButton
+from bot.prompt.flags import CHAOS, QUALITIES, SEED, STYLIZE, WEIRD
+from bot.prompt_params import ASPECT_CHOICES, MAX_PROMPT_LENGTH, PromptParams, version_suggestions
 from bot.replies import tell
 
 if TYPE_CHECKING:
@@ -24,12 +26,18 @@ BOT_CHOICES = [
     app_commands.Choice(name=L("choice.midjourney"), value=BotType.MID_JOURNEY.value),
     app_commands.Choice(name=L("choice.niji"), value=BotType.NIJI_JOURNEY.value),
 ]
-QUALITY_CHOICES = [app_commands.Choice(name=q, value=q) for q in (".25", ".5", "1", "2", "4")]
+QUALITY_CHOICES = [app_commands.Choice(name=q, value=q) for q in QUALITIES]
 
 
 class Imagine(commands.Cog):
     def __init__(self, bot: MJBot) -> None:
         self.bot = bot
+
+    async def cog_load(self) -> None:
+        self.bot.add_dynamic_items(PermutationButton)  # the answer to a permutation prompt's question
+
+    async def cog_unload(self) -> None:
+        self.bot.remove_dynamic_items(PermutationButton)
 
     @app_commands.command(name=L("cmd.imagine.name"), description=L("cmd.imagine.desc"))
     @app_commands.rename(**{o: L(f"opt.{o}.name") for o in ("prompt", "mode", "bot", "aspect", "version")})
@@ -48,16 +56,16 @@ class Imagine(commands.Cog):
     async def imagine(  # noqa: PLR0917 - one parameter per slash-command option
         self,
         interaction: Interaction,
-        prompt: app_commands.Range[str, 1, 4000],
+        prompt: app_commands.Range[str, 1, MAX_PROMPT_LENGTH],
         mode: app_commands.Choice[str] | None = None,
         bot: app_commands.Choice[str] | None = None,
         aspect: app_commands.Choice[str] | None = None,
         version: str | None = None,
-        stylize: app_commands.Range[int, 0, 1000] | None = None,
-        chaos: app_commands.Range[int, 0, 100] | None = None,
-        weird: app_commands.Range[int, 0, 3000] | None = None,
+        stylize: app_commands.Range[int, STYLIZE[0], STYLIZE[1]] | None = None,
+        chaos: app_commands.Range[int, CHAOS[0], CHAOS[1]] | None = None,
+        weird: app_commands.Range[int, WEIRD[0], WEIRD[1]] | None = None,
         quality: app_commands.Choice[str] | None = None,
-        seed: app_commands.Range[int, 0, 4294967295] | None = None,
+        seed: app_commands.Range[int, SEED[0], SEED[1]] | None = None,
         no: app_commands.Range[str, 1, 500] | None = None,
         tile: bool = False,
         raw: bool = False,

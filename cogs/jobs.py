@@ -12,11 +12,12 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot import render
+from bot.components import BotItem, IdFormat
 from bot.delivery.results import ResultImage
 from bot.i18n import L, t
 from bot.images import ImageDoesNotFit
 from bot.mj.errors import MJError
-from bot.models import BotType, JobStatus
+from bot.models import WAITING, BotType, JobStatus
 from bot.paid.imagine import effective_defaults
 from bot.policy import Refusal, day_start
 from bot.preconditions import member_role_ids
@@ -63,12 +64,12 @@ def _choice_name(job: Job, lang: str) -> str:
     return f"#{job.id} {title}"[:100]
 
 
-class HistoryPageButton(
-    discord.ui.DynamicItem[discord.ui.Button[Any]],
-    template=r"mj:hist:(?P<user>[0-9]{1,20}):(?P<page>[0-9]{1,6})",
-):
+HISTORY_PAGE = IdFormat("mj:hist:{user}:{page}")
+
+
+class HistoryPageButton(BotItem[discord.ui.Button[Any]], template=HISTORY_PAGE.template):
     def __init__(self, user_id: int, page: int, *, label: str = "", emoji: str = "", disabled: bool = False):
-        custom_id = f"mj:hist:{user_id}:{page}"
+        custom_id = HISTORY_PAGE.build(user=user_id, page=page)
         super().__init__(
             discord.ui.Button(
                 custom_id=custom_id, label=label or None, emoji=emoji or None, disabled=disabled
@@ -82,12 +83,13 @@ class HistoryPageButton(
     ) -> Self:
         return cls(int(match["user"]), int(match["page"]))
 
-    async def callback(self, interaction: Interaction) -> None:  # type: ignore[override]
+    async def clicked(self, interaction: Interaction) -> None:  # type: ignore[override]
         if interaction.user.id != self.user_id:
             await tell(interaction, "history.not_yours")
             return
         cog = interaction.client.get_cog("Jobs")
-        assert isinstance(cog, Jobs)
+        if not isinstance(cog, Jobs):
+            raise RuntimeError("the jobs cog is not loaded")
         embed, view = await cog.history_page(interaction, self.page)
         await interaction.response.edit_message(embed=embed, view=view)
 
@@ -114,6 +116,9 @@ class Jobs(commands.Cog):
 
     async def cog_load(self) -> None:
         self.bot.add_dynamic_items(HistoryPageButton)
+
+    async def cog_unload(self) -> None:
+        self.bot.remove_dynamic_items(HistoryPageButton)
 
     # -- /history -----------------------------------------------------------------------------------
 
@@ -232,7 +237,8 @@ class Jobs(commands.Cog):
         )
         limits = t(lang, "info.limits_value", concurrency=policy.user_concurrency, cooldown=cooldown)
         embed.add_field(name=t(lang, "info.limits"), value=limits, inline=False)
-        assert interaction.channel_id is not None
+        if interaction.channel_id is None:
+            raise RuntimeError("/info outside a channel")  # it is guild_only: this cannot happen
         defaults = await effective_defaults(self.bot, user_id, interaction.channel_id)
         unset = t(lang, "settings.unset")
         bot_name = t(
@@ -256,9 +262,7 @@ class Jobs(commands.Cog):
     @app_commands.describe(job=L("opt.cancel_job.desc"))
     async def cancel(self, interaction: Interaction, job: app_commands.Range[int, 1] | None = None) -> None:
         waiting = [
-            j
-            for j in await self.bot.store.unfinished_jobs(interaction.user.id)
-            if j.status in (JobStatus.QUEUED, JobStatus.WAITING_INPUT)
+            j for j in await self.bot.store.unfinished_jobs(interaction.user.id) if j.status in WAITING
         ]
         if job is None:
             if not waiting:
@@ -283,7 +287,7 @@ class Jobs(commands.Cog):
         self, interaction: Interaction, current: str
     ) -> list[app_commands.Choice[int]]:
         jobs = await self.bot.store.unfinished_jobs(interaction.user.id)
-        waiting = [j for j in jobs if j.status in (JobStatus.QUEUED, JobStatus.WAITING_INPUT)]
+        waiting = [j for j in jobs if j.status in WAITING]
         return [app_commands.Choice(name=f"#{j.id} {j.prompt}"[:100], value=j.id) for j in waiting[:25]]
 
 

@@ -10,11 +10,12 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.components import BotItem, IdFormat
 from bot.i18n import L, t
 from bot.models import BotType, Defaults, Mode
 from bot.prompt_params import ASPECT_CHOICES, VERSION_CHOICES, PromptError, parse_prompt
 from bot.replies import answer_privately, tell
-from bot.views import modal_text, prompt_modal
+from bot.views import prompt_modal
 
 if TYPE_CHECKING:
     from bot.app import MJBot
@@ -22,8 +23,9 @@ if TYPE_CHECKING:
 
     Interaction = discord.Interaction[MJBot]
 
-SCOPE = r"(?P<scope>u|c)(?P<id>[0-9]{1,20})"
-SUFFIX_MODAL = re.compile(rf"mj:modal:suffix:{SCOPE}")
+SELECT = IdFormat("mj:set:{scope:u|c}{id}:{field:mode|bot|aspect|version}")
+BUTTON = IdFormat("mj:set:{scope:u|c}{id}:{action:suffix|dm|reset|switch}")
+SUFFIX_WINDOW = IdFormat("mj:modal:suffix:{scope:u|c}{id}")
 CLEAR = "-"
 SELECTS: dict[str, list[str]] = {
     "mode": [m.value for m in Mode],
@@ -62,10 +64,14 @@ def _with(defaults: Defaults, field: str, value: str | None) -> Defaults:
             return replace(defaults, version=value)
 
 
-class SettingSelect(
-    discord.ui.DynamicItem[discord.ui.Select[Any]],
-    template=rf"mj:set:{SCOPE}:(?P<field>mode|bot|aspect|version)",
-):
+def _cog(interaction: Interaction) -> Settings:
+    cog = interaction.client.get_cog("Settings")
+    if not isinstance(cog, Settings):
+        raise RuntimeError("the settings cog is not loaded")
+    return cog
+
+
+class SettingSelect(BotItem[discord.ui.Select[Any]], template=SELECT.template):
     def __init__(
         self, scope: str, scope_id: int, field: str, *, lang: str = "en-US", current: str | None = None
     ):
@@ -77,7 +83,7 @@ class SettingSelect(
             for v in SELECTS[field]
         ]
         placeholder = t(lang, f"settings.pick_{field}")
-        custom_id = f"mj:set:{scope}{scope_id}:{field}"
+        custom_id = SELECT.build(scope=scope, id=scope_id, field=field)
         super().__init__(discord.ui.Select(custom_id=custom_id, placeholder=placeholder, options=options))
         self.scope, self.scope_id, self.field = scope, scope_id, field
 
@@ -87,22 +93,19 @@ class SettingSelect(
     ) -> Self:
         return cls(match["scope"], int(match["id"]), match["field"])
 
-    async def callback(self, interaction: Interaction) -> None:  # type: ignore[override]
+    async def clicked(self, interaction: Interaction) -> None:  # type: ignore[override]
         data: dict[str, Any] = dict(interaction.data or {})
         values = [str(v) for v in data.get("values") or []]
         value = values[0] if values and values[0] != CLEAR else None
-        cog = interaction.client.get_cog("Settings")
-        assert isinstance(cog, Settings)
-        await cog.update(interaction, self.scope, self.scope_id, lambda d: _with(d, self.field, value))
+        await _cog(interaction).update(
+            interaction, self.scope, self.scope_id, lambda d: _with(d, self.field, value)
+        )
 
 
-class SettingButton(
-    discord.ui.DynamicItem[discord.ui.Button[Any]],
-    template=rf"mj:set:{SCOPE}:(?P<action>suffix|dm|reset|switch)",
-):
+class SettingButton(BotItem[discord.ui.Button[Any]], template=BUTTON.template):
     def __init__(self, scope: str, scope_id: int, action: str, *, label: str = "", primary: bool = False):
         style = discord.ButtonStyle.primary if primary else discord.ButtonStyle.secondary
-        custom_id = f"mj:set:{scope}{scope_id}:{action}"
+        custom_id = BUTTON.build(scope=scope, id=scope_id, action=action)
         super().__init__(discord.ui.Button(custom_id=custom_id, label=label or action, style=style, row=4))
         self.scope, self.scope_id, self.action = scope, scope_id, action
 
@@ -112,10 +115,8 @@ class SettingButton(
     ) -> Self:
         return cls(match["scope"], int(match["id"]), match["action"])
 
-    async def callback(self, interaction: Interaction) -> None:  # type: ignore[override]
-        cog = interaction.client.get_cog("Settings")
-        assert isinstance(cog, Settings)
-        await cog.button(interaction, self.scope, self.scope_id, self.action)
+    async def clicked(self, interaction: Interaction) -> None:  # type: ignore[override]
+        await _cog(interaction).button(interaction, self.scope, self.scope_id, self.action)
 
 
 class Settings(commands.Cog):
@@ -124,7 +125,11 @@ class Settings(commands.Cog):
 
     async def cog_load(self) -> None:
         self.bot.add_dynamic_items(SettingSelect, SettingButton)
-        self.bot.add_modal_templates(SUFFIX_MODAL)
+        self.bot.windows.add(SUFFIX_WINDOW, self.suffix_submitted)
+
+    async def cog_unload(self) -> None:
+        self.bot.remove_dynamic_items(SettingSelect, SettingButton)
+        self.bot.windows.remove(SUFFIX_WINDOW)
 
     @app_commands.command(name=L("cmd.settings.name"), description=L("cmd.settings.desc"))
     @app_commands.guild_only()
@@ -211,7 +216,7 @@ class Settings(commands.Cog):
             defaults = await self.bot.store.get_defaults(_scope(scope), scope_id)
             lang = interaction.locale
             modal = prompt_modal(
-                f"mj:modal:suffix:{scope}{scope_id}",
+                SUFFIX_WINDOW.build(scope=scope, id=scope_id),
                 title=t(lang, "settings.suffix"),
                 label=t(lang, "settings.suffix_label"),
                 value=defaults.suffix or "",
@@ -219,14 +224,8 @@ class Settings(commands.Cog):
             )
             await interaction.response.send_modal(modal)
 
-    @commands.Cog.listener()
-    async def on_interaction(self, interaction: Interaction) -> None:
-        if interaction.type is not discord.InteractionType.modal_submit:
-            return
-        match = SUFFIX_MODAL.fullmatch(str(dict(interaction.data or {}).get("custom_id", "")))
-        if match is None:
-            return
-        suffix = modal_text(interaction) or None
+    async def suffix_submitted(self, interaction: Interaction, match: re.Match[str], text: str) -> None:
+        suffix = text or None
         if suffix is not None:
             try:
                 # Its parameters must be valid on their own.

@@ -14,10 +14,10 @@ from pathlib import Path
 import discord
 import pytest
 
-from bot import check
+from bot import setup_check as check
 from bot.__main__ import USER_AGENT
-from bot.check import CheckResult, application_id_from_token, check_guilds, check_mj_api
 from bot.config import Settings
+from bot.setup_check import CheckResult, application_id_from_token, check_guilds, check_mj_api
 from tests.fakes.mj_api import FakeMJ
 
 REPO_ROOT = Path(__file__).resolve().parents[1]

@@ -7,11 +7,15 @@ from __future__ import annotations
 
 import json
 
+import aiohttp
 import pytest
+from aiohttp import web
 
 from bot.jobs.outcomes import Outage, RetryCause, ended_reason, failure_reason, refusal_outage, retry_cause
 from bot.mj.answers import error_for
+from bot.mj.billing import Balance
 from bot.mj.buttons import relay_can_run
+from bot.mj.client import MJClient
 from bot.mj.errors import (
     KeyProblem,
     MJAuthError,
@@ -27,7 +31,7 @@ from bot.mj.errors import (
     MJUpstreamUnreachable,
     MJUserAgentRefused,
 )
-from bot.mj.models import Balance, SubmitResult, Task, TaskStatus
+from bot.mj.models import SubmitResult, Task, TaskStatus
 from bot.models import Reason, ReasonCode
 
 KEY = "sk-secret-key"
@@ -198,3 +202,26 @@ def test_balance_from_the_billing_routes() -> None:
     unlimited = Balance.from_api({"hard_limit_usd": 100000000}, {"total_usage": 0})
     assert unlimited is not None and unlimited.unlimited
     assert Balance.from_api({"error": {"message": "db"}}, {"total_usage": 1}) is None
+
+
+async def test_one_bad_item_in_a_batch_answer_never_costs_the_others() -> None:
+    """A relay that answers list-by-condition with one malformed task: the others are still read."""
+
+    async def batch(request: web.Request) -> web.Response:
+        good = {"id": "1", "status": "IN_PROGRESS", "progress": "40%"}
+        return web.json_response([good, {"id": "2", "status": "SUCCESS", "buttons": "not a list"}, "x"])
+
+    app = web.Application()
+    app.router.add_post("/mj/task/list-by-condition", batch)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    try:
+        port = runner.addresses[0][1]
+        async with aiohttp.ClientSession() as session:
+            client = MJClient(session, f"http://127.0.0.1:{port}", KEY, user_agent="test/1.0")
+            tasks = await client.fetch_many(["1", "2", "3"])
+    finally:
+        await runner.cleanup()
+    assert [(task.id, task.progress) for task in tasks] == [("1", 40)]

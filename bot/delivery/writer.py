@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Protocol
 import discord
 
 from bot import render
+from bot.backoff import backoff
 from bot.channel_budget import ChannelBudget
 from bot.delivery.messages import MessagePoster, Post, Undeliverable
 from bot.delivery.results import ResultImage
@@ -40,7 +41,7 @@ EDIT_INTERVAL = 1.5  # seconds between two progress edits of one message
 MAX_FINAL_TRIES = 6  # posts of a final state before the writer gives up (about a minute of Discord trouble)
 MAX_IMAGE_TRIES = 6  # downloads of a result's image before the job fails
 MAX_GONE_TRIES = 2  # the API said the image is gone: once more, then the job fails
-RETRY_BACKOFF_MAX = 300.0
+RETRY_FIRST = 2.0  # seconds before a final write is tried again; it doubles each time
 
 
 class DeliveryReport(Protocol):
@@ -196,7 +197,7 @@ class Writer:
         if write.attempts >= MAX_FINAL_TRIES:
             await self._give_up(write, f"{err} ({write.attempts} tries)")
             return
-        write.not_before = time.monotonic() + min(RETRY_BACKOFF_MAX, 2.0**write.attempts)
+        write.not_before = time.monotonic() + backoff(write.attempts + 1, RETRY_FIRST)
         log.warning("Delivery of job %s failed (%s); retry %d", write.job.id, err, write.attempts)
         if write.job.id not in self._pending:
             self._pending[write.job.id] = write

@@ -43,8 +43,8 @@ class RefreshClock:
     """Learns `period` and `last_refresh` from polls that saw rows change; `due()` says when to poll."""
 
     cadence: float  # the steady poll interval the poller uses while the clock is unlocked
-    period: float | None = None
-    last_refresh: float | None = None
+    period: float = 0.0  # seconds; 0 until learned
+    last_refresh: float = 0.0  # the best estimate of the latest refresh seen; 0 until one was
     locked: bool = False
     _last_sent: float | None = None
     _events: deque[float] = field(default_factory=lambda: deque(maxlen=8))  # estimated refresh times
@@ -115,7 +115,7 @@ class RefreshClock:
         times = list(self._events)
         gaps = [b - a for a, b in itertools.pairwise(times)]
         if not gaps:
-            return self.period
+            return self.period or None
         base = min(gaps)
         if base < BURST_POLLS * self.cadence:
             return None
@@ -129,7 +129,6 @@ class RefreshClock:
 
     def _plan_cycle(self, now: float) -> None:
         """The polls around the next refresh that is not already past (after a quiet hour, too)."""
-        assert self.period is not None and self.last_refresh is not None
         period = self.period
         late_max = _offset(period, LATE[-1])
         cycles = max(1, math.ceil((now - late_max - self.last_refresh) / period))
@@ -146,7 +145,6 @@ class RefreshClock:
         if not self._schedule:
             self._plan_cycle(answered_at)
         expected, period = self._expected, self.period
-        assert period is not None and self.last_refresh is not None
         if not changed:
             if answered_at < expected:
                 self._checks_changed = 0  # the drift check saw nothing yet: as it should
@@ -193,7 +191,7 @@ class RefreshClock:
 
     def _unlock(self) -> None:
         self.locked = False
-        self.period = None
+        self.period = 0.0
         self._schedule = []
         self._cycle = self._quiet = self._run = self._checks_changed = 0
         self._burst_start = None

@@ -13,7 +13,9 @@ from urllib.parse import quote
 
 import aiohttp
 
+from bot.backoff import backoff
 from bot.mj.answers import error_for
+from bot.mj.billing import Balance
 from bot.mj.errors import (
     MJAnswerTooLarge,
     MJBatchUnsupported,
@@ -27,7 +29,7 @@ from bot.mj.errors import (
     MJTimeout,
     MJTransientError,
 )
-from bot.mj.models import Balance, SubmitResult, Task
+from bot.mj.models import SubmitResult, Task
 
 log = logging.getLogger(__name__)
 
@@ -200,7 +202,7 @@ class MJClient:
             except MJTransientError as err:
                 if attempt >= self._retries:
                     raise
-                delay = random.uniform(0, min(self._backoff_max, self._backoff * 2**attempt))
+                delay = random.uniform(0, backoff(attempt + 1, self._backoff, self._backoff_max))
                 attempt += 1
                 log.info(
                     "MJ %s failed (%s); retry %d of %d in %.2f s", what, err, attempt, self._retries, delay

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import IntEnum, StrEnum
 from types import MappingProxyType
-from typing import Any, TypeGuard
+from typing import Any
 
 from bot.mj.errors import MJMalformedResponse
 
@@ -266,39 +266,6 @@ def _video_urls(data: Mapping[str, Any]) -> tuple[str, ...]:
     if single and single not in urls:
         urls.insert(0, single)
     return tuple(urls)
-
-
-UNLIMITED_USD = 100_000_000  # new-api controller/billing.go GetSubscription: an unlimited token's amount
-
-
-@dataclass(frozen=True, slots=True)
-class Balance:
-    """The key's credit at the relay, in US dollars (new-api's OpenAI-style billing routes)."""
-
-    limit_usd: float
-    used_usd: float
-
-    @property
-    def unlimited(self) -> bool:
-        return self.limit_usd >= UNLIMITED_USD
-
-    @property
-    def left_usd(self) -> float:
-        return max(0.0, self.limit_usd - self.used_usd)
-
-    @classmethod
-    def from_api(cls, subscription: object, usage: object) -> Balance | None:
-        """`subscription` has `hard_limit_usd`; `usage` has `total_usage` in cents. None if either lacks it."""
-        if not isinstance(subscription, dict) or not isinstance(usage, dict):
-            return None
-        limit, used = subscription.get("hard_limit_usd"), usage.get("total_usage")
-        if not (_is_amount(limit) and _is_amount(used)):
-            return None
-        return cls(float(limit), float(used) / 100)
-
-
-def _is_amount(value: object) -> TypeGuard[int | float]:
-    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
 @dataclass(frozen=True, slots=True)

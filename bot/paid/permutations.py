@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Self
 
 import discord
 
+from bot.components import BotItem, IdFormat
 from bot.i18n import t
 from bot.models import NewJob, PendingPrompts
 from bot.paid.by_dm import start_in_dm
@@ -32,14 +33,15 @@ QUESTION_LIFETIME = timedelta(minutes=15)  # as long as the interaction's token:
 LISTED_CHARACTERS = 1500
 
 
-class PermutationButton(
-    discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"mj:perm:(?P<id>[0-9]{1,18}):(?P<go>go|no)"
-):
+ANSWER = IdFormat("mj:perm:{id}:{go:go|no}")
+
+
+class PermutationButton(BotItem[discord.ui.Button[Any]], template=ANSWER.template):
     """Start or Cancel under a permutation prompt's question."""
 
     def __init__(self, pending_id: int, go: bool, label: str = "") -> None:
         style = discord.ButtonStyle.success if go else discord.ButtonStyle.secondary
-        custom_id = f"mj:perm:{pending_id}:{'go' if go else 'no'}"
+        custom_id = ANSWER.build(id=pending_id, go="go" if go else "no")
         super().__init__(discord.ui.Button(custom_id=custom_id, label=label or None, style=style))
         self.pending_id, self.go = pending_id, go
 
@@ -49,7 +51,7 @@ class PermutationButton(
     ) -> Self:
         return cls(int(match["id"]), match["go"] == "go")
 
-    async def callback(self, interaction: Interaction) -> None:  # type: ignore[override]
+    async def clicked(self, interaction: Interaction) -> None:  # type: ignore[override]
         await answer(interaction, self.pending_id, start=self.go)
 
 

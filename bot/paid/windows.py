@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 import discord
 
+from bot.components import IdFormat
 from bot.i18n import t
 from bot.models import JobStatus, Mode
 from bot.paid.clicks import OPENS_MODAL, button_and_job, claim, job_for
@@ -30,7 +31,7 @@ if TYPE_CHECKING:
 ZOOM_FLAG = re.compile(r"(?:--|—)zoom\b", re.IGNORECASE)
 MAX_PROMPT_CHAIN = 50  # jobs walked up from a click to find the prompt its image was made with
 HIGHLIGHT = "⟦{}⟧"
-MODAL_ID = re.compile(r"mj:modal:(?P<kind>zoom|remix|edit):(?P<id>[0-9]{1,18})")
+WINDOW = IdFormat("mj:modal:{kind:zoom|remix|edit}:{id}")  # Custom Zoom, a Remix window, Edit prompt
 
 
 def highlight(prompt: str, word: str) -> str:
@@ -54,7 +55,7 @@ def opens_window(button: StoredButton) -> bool:
 async def open_zoom(interaction: Interaction, button: StoredButton, source: Job) -> None:
     lang = interaction.locale
     modal = prompt_modal(
-        f"mj:modal:zoom:{button.id}",
+        WINDOW.build(kind="zoom", id=button.id),
         title=t(lang, "modal.zoom.title"),
         label=t(lang, "modal.prompt.label"),
         value=await _zoom_prefill(interaction.client, source),
@@ -88,7 +89,7 @@ async def open_edit(interaction: Interaction, job_id: int) -> None:
     lang = interaction.locale
     if job.status is JobStatus.WAITING_INPUT:
         modal = prompt_modal(
-            f"mj:modal:remix:{job.id}",
+            WINDOW.build(kind="remix", id=job.id),
             title=t(lang, "modal.remix.title"),
             label=t(lang, "modal.prompt.label"),
             value=job.modal_prompt or job.prompt,
@@ -97,7 +98,7 @@ async def open_edit(interaction: Interaction, job_id: int) -> None:
         word = job.banned_word
         label = t(lang, "modal.banned.label", word=_short(word)) if word else t(lang, "modal.prompt.label")
         modal = prompt_modal(
-            f"mj:modal:edit:{job.id}",
+            WINDOW.build(kind="edit", id=job.id),
             title=t(lang, "modal.prompt.title"),
             label=label,
             value=highlight(job.prompt, word) if word else job.prompt,
@@ -116,8 +117,9 @@ async def _checked(interaction: Interaction, text: str, *, zoom: bool) -> Parsed
         return None
 
 
-async def submitted(interaction: Interaction, kind: str, target: int, text: str) -> None:
+async def submitted(interaction: Interaction, match: re.Match[str], text: str) -> None:
     """A window's prompt came back: check it, then send it (or start the click it belongs to)."""
+    kind, target = match["kind"], int(match["id"])
     if not text.replace(HIGHLIGHT.format(""), "").strip():
         await tell(interaction, "modal.empty")
         return

@@ -20,6 +20,11 @@ from bot.prompt.errors import PromptError, clip
 from bot.prompt.vocabulary import Vocabulary
 
 QUALITIES = (".25", ".5", "1", "2", "4")
+# The ranges of the parameters /imagine also offers as options (its option bounds come from here).
+STYLIZE = (0, 1000)
+CHAOS = (0, 100)
+WEIRD = (0, 3000)
+SEED = (0, 4294967295)
 MAX_ASPECT = 14  # the most extreme ratio accepted: 1:14 or 14:1
 
 Kind = Literal["int", "float", "choice", "ratio", "switch", "words", "optional", "mode", "repeat"]
@@ -49,11 +54,11 @@ def _table(vocabulary: Vocabulary) -> tuple[tuple[tuple[str, ...], Spec], ...]:
         (("ar", "aspect"), Spec("ar", "ratio")),
         (("v", "version"), Spec("v", "choice", choices=vocabulary.all_versions(), key="version")),
         (("niji",), Spec("niji", "optional", choices=vocabulary.all_niji_versions(), key="version")),
-        (("s", "stylize"), Spec("s", "int", 0, 1000)),  # 625–60000 with --v 3: see rules.py
-        (("c", "chaos"), Spec("c", "int", 0, 100)),
-        (("w", "weird"), Spec("weird", "int", 0, 3000)),
+        (("s", "stylize"), Spec("s", "int", *STYLIZE)),  # 625–60000 with --v 3: see rules.py
+        (("c", "chaos"), Spec("c", "int", *CHAOS)),
+        (("w", "weird"), Spec("weird", "int", *WEIRD)),
         (("q", "quality"), Spec("q", "choice", choices=QUALITIES)),
-        (("seed",), Spec("seed", "int", 0, 4294967295)),
+        (("seed",), Spec("seed", "int", *SEED)),
         (("no",), Spec("no", "words")),
         (("tile",), Spec("tile", "switch")),
         (("style",), Spec("style", "choice", choices=vocabulary.all_styles())),

@@ -1,8 +1,9 @@
 """Every SQL statement of the bot, behind typed methods of one `Store`."""
 
+from bot.storage.base import MissingJob
 from bot.storage.reports import GuildStats
-from bot.storage.store import (
-    OPEN_STATUSES,
+from bot.storage.store import Store
+from bot.storage.types import (
     AdmissionLost,
     ButtonSpec,
     ClaimResult,
@@ -10,16 +11,15 @@ from bot.storage.store import (
     ProgressUpdate,
     Quota,
     QuotaExceeded,
-    Store,
 )
 
 __all__ = [
-    "OPEN_STATUSES",
     "AdmissionLost",
     "ButtonSpec",
     "ClaimResult",
     "CooldownActive",
     "GuildStats",
+    "MissingJob",
     "ProgressUpdate",
     "Quota",
     "QuotaExceeded",

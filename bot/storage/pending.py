@@ -40,7 +40,7 @@ def _from_json(text: str, created_at: float) -> PendingPrompts:
 class PendingQueries(StoreBase):
     async def save_pending(self, pending: PendingPrompts) -> int:
         async with (
-            self._write_lock,
+            self._write_lock.held(),
             self._db.execute(
                 "INSERT INTO pending_prompts (user_id, created_at, data) VALUES (?, ?, ?) RETURNING id",
                 (pending.template.user_id, pending.created_at.timestamp(), _to_json(pending)),
@@ -54,7 +54,7 @@ class PendingQueries(StoreBase):
     async def take_pending(self, pending_id: int, user_id: int) -> PendingPrompts | None:
         """The user's pending prompts, removed so they are answered once; None if gone or not theirs."""
         async with (
-            self._write_lock,
+            self._write_lock.held(),
             self._db.execute(
                 "DELETE FROM pending_prompts WHERE id = ? AND user_id = ? RETURNING data, created_at",
                 (pending_id, user_id),
@@ -66,7 +66,7 @@ class PendingQueries(StoreBase):
     async def prune_pending(self, before: datetime) -> int:
         """Forget questions nobody answered; answers the number removed."""
         async with (
-            self._write_lock,
+            self._write_lock.held(),
             self._db.execute(
                 "DELETE FROM pending_prompts WHERE created_at < ?", (before.timestamp(),)
             ) as cursor,

@@ -47,7 +47,7 @@ class PreferenceQueries(StoreBase):
         return _defaults(row[0]) if row else Defaults()
 
     async def set_defaults(self, scope: Scope, scope_id: int, defaults: Defaults) -> None:
-        async with self._write_lock:
+        async with self._write_lock.held():
             await self._write_defaults(scope, scope_id, defaults)
 
     async def update_defaults(
@@ -75,7 +75,7 @@ class PreferenceQueries(StoreBase):
         return {int(row[0]): GuildPolicy.from_json(row[1]) for row in rows}
 
     async def set_policy(self, guild_id: int, policy: GuildPolicy) -> None:
-        async with self._write_lock:
+        async with self._write_lock.held():
             await self._db.execute(
                 "INSERT INTO guild_policies (guild_id, data) VALUES (?, ?)"
                 " ON CONFLICT(guild_id) DO UPDATE SET data = excluded.data",

@@ -5,13 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.models import Job, JobStatus
+from bot.models import UNCHARGED, UNFINISHED, Job, JobStatus
 from bot.storage.base import StoreBase
 from bot.storage.rows import JOB_COLUMNS, dt
-
-UNCHARGED = (JobStatus.FAILED, JobStatus.REJECTED, JobStatus.CANCELLED)
-WAITING = (JobStatus.QUEUED, JobStatus.WAITING_INPUT)
-UNFINISHED = (*WAITING, JobStatus.SUBMITTING, JobStatus.RUNNING, JobStatus.STUCK, JobStatus.DELIVERING)
 
 
 def _marks(values: tuple[object, ...]) -> str:
@@ -79,7 +75,9 @@ class ReportQueries(StoreBase):
         where = "FROM jobs WHERE guild_id = ? AND created_at >= ?"
         params: tuple[object, ...] = (guild_id, since.timestamp())
         total = await self._count(f"SELECT COUNT(*) {where}", params)
-        failed = await self._count(f"SELECT COUNT(*) {where} AND status IN (?, ?)", (*params, *UNCHARGED[:2]))
+        failed = await self._count(
+            f"SELECT COUNT(*) {where} AND status IN (?, ?)", (*params, JobStatus.FAILED, JobStatus.REJECTED)
+        )
         by_user = await self._pairs(
             f"SELECT user_id, COUNT(*) AS n {where} GROUP BY user_id ORDER BY n DESC, user_id LIMIT 10",
             params,

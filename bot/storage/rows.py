@@ -41,9 +41,8 @@ def reason_columns(reason: Reason | None) -> tuple[str | None, str | None]:
 
 
 def job_from_row(row: sqlite3.Row) -> Job:
-    created = dt(row["created_at"])
-    updated = dt(row["updated_at"])
-    assert created is not None and updated is not None
+    created = datetime.fromtimestamp(row["created_at"], UTC)
+    updated = datetime.fromtimestamp(row["updated_at"], UTC)
     return Job(
         id=row["id"],
         status=JobStatus(row["status"]),
