@@ -17,6 +17,7 @@ from bot import __version__, setup_check, startup
 from bot.app import MJBot
 from bot.config import Settings, SettingsError
 from bot.discord_api import use_rest_base
+from bot.jobs.timing import DEFAULT_TIMING, Timing
 from bot.mj.client import MJClient
 from bot.storage import Store
 
@@ -27,8 +28,10 @@ USER_AGENT = f"mj-discord-bot/{__version__} discord.py/{discord.__version__} aio
 
 
 @contextlib.asynccontextmanager
-async def open_bot(settings: Settings) -> AsyncIterator[MJBot]:
-    """Open the database and the one HTTP session, build the bot; close all of them on the way out."""
+async def open_bot(settings: Settings, *, timing: Timing = DEFAULT_TIMING) -> AsyncIterator[MJBot]:
+    """Open the database and the one HTTP session, build the bot; close all of them on the way out.
+
+    `timing`: how fast the engine polls and retries (tests and the benchmark pass faster values)."""
     if settings.discord_api_base:
         use_rest_base(settings.discord_api_base)
     store = await Store.open(settings.database_path)
@@ -39,10 +42,10 @@ async def open_bot(settings: Settings) -> AsyncIterator[MJBot]:
                 settings.mj_base_url,
                 settings.mj_api_key,
                 user_agent=USER_AGENT,
-                timeout=settings.mj_timeout,
+                timeout=timing.mj_timeout,
                 mode_flag=settings.mj_mode_flag,
             )
-            bot = MJBot(settings=settings, store=store, mj=mj)
+            bot = MJBot(settings=settings, store=store, mj=mj, timing=timing)
             try:
                 yield bot
             finally:

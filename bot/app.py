@@ -19,6 +19,7 @@ from bot.delivery import Writer
 from bot.discord_api import use_gateway_of_rest_base
 from bot.i18n import Translator, t
 from bot.jobs.engine import Engine
+from bot.jobs.timing import Timing
 from bot.mj.client import MJClient
 from bot.policy import Policies
 from bot.replies import tell
@@ -54,7 +55,7 @@ class Tree(app_commands.CommandTree["MJBot"]):
 class MJBot(commands.Bot):
     clicks: ClickHandler
 
-    def __init__(self, *, settings: Settings, store: Store, mj: MJClient) -> None:
+    def __init__(self, *, settings: Settings, store: Store, mj: MJClient, timing: Timing) -> None:
         intents = discord.Intents.none()
         intents.guilds = True
         super().__init__(
@@ -74,7 +75,14 @@ class MJBot(commands.Bot):
         self.windows = WindowRouter()  # submitted modals, by the formats the cogs add
         self.alerts = OperatorAlerts(self, store, self.policies, self.registry)
         self.engine = Engine(
-            store, mj, self.writer, settings, self.registry, policies=self.policies, alerts=self.alerts
+            store,
+            mj,
+            self.writer,
+            settings,
+            self.registry,
+            policies=self.policies,
+            alerts=self.alerts,
+            timing=timing,
         )
         self.tree.error(self.on_app_command_error)
 

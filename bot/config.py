@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 from collections.abc import Mapping
@@ -16,9 +17,18 @@ DEFAULT_DATABASE_PATH = "data/bot.sqlite3"
 # How long start-up keeps trying a Discord it cannot reach before it gives up with one line (seconds).
 DEFAULT_DISCORD_STARTUP_RETRY_FOR = 60.0
 
+log = logging.getLogger(__name__)
 _VERSION = re.compile(r"[0-9]{1,2}(?:\.[0-9]{1,2})?")
 _STYLE = re.compile(r"[a-z0-9][a-z0-9_-]{0,31}")
 _SNOWFLAKE = re.compile(r"[0-9]+")  # ASCII digits only: str.isdigit() also accepts "²", which int() refuses
+
+
+# Settings earlier versions read; they are tuning now (bot/jobs/timing.py), named so a .env that has
+# them is told rather than silently ignored.
+RETIRED = frozenset(
+    {"POLL_MIN_INTERVAL", "POLL_MAX_INTERVAL", "BATCH_POLL_INTERVAL", "QUEUE_FULL_RETRY_BASE", "EDIT_INTERVAL",
+     "COALESCE_EDITS"}
+)  # fmt: skip
 
 
 class SettingsError(Exception):
@@ -38,19 +48,12 @@ class Settings:
     discord_startup_retry_for: float = DEFAULT_DISCORD_STARTUP_RETRY_FOR
     # Finished jobs (and their buttons) older than this many days are deleted; 0 keeps them forever.
     retention_days: int = 180
-    # How often the poller looks at a running task (seconds); see bot/jobs/cadence.py.
-    poll_min_interval: float = 5.0
-    poll_max_interval: float = 30.0
-    # With the relay's batch route, one request covers many tasks, so each task can be looked at often.
-    batch_poll_interval: float = 0.5
     # Stuck-job deadlines per mode, in seconds.
     deadline_fast: float = 20 * 60
     deadline_relax: float = 90 * 60
     deadline_turbo: float = 10 * 60
-    # How long a job whose submit answered "queue full" keeps retrying.
+    # How long a submit keeps being retried while the API is busy or unreachable, before the job fails.
     queue_full_retry_for: float = 15 * 60
-    queue_full_retry_base: float = 5.0  # the first retry's delay; it doubles on each attempt
-    mj_timeout: float = 30.0
     # Also write the mode as --fast/--relax/--turbo in the prompt (new-api drops accountFilter by default).
     mj_mode_flag: bool = True
     # Model versions and styles Midjourney released after this version of the bot, and its default model.
@@ -76,19 +79,15 @@ class Settings:
             discord_startup_retry_for=reader.seconds(
                 "DISCORD_STARTUP_RETRY_FOR", cls.discord_startup_retry_for
             ),
-            poll_min_interval=reader.seconds("POLL_MIN_INTERVAL", cls.poll_min_interval),
-            poll_max_interval=reader.seconds("POLL_MAX_INTERVAL", cls.poll_max_interval),
-            batch_poll_interval=reader.seconds("BATCH_POLL_INTERVAL", cls.batch_poll_interval),
             deadline_fast=reader.seconds("DEADLINE_FAST", cls.deadline_fast),
             deadline_relax=reader.seconds("DEADLINE_RELAX", cls.deadline_relax),
             deadline_turbo=reader.seconds("DEADLINE_TURBO", cls.deadline_turbo),
             queue_full_retry_for=reader.seconds("QUEUE_FULL_RETRY_FOR", cls.queue_full_retry_for),
-            queue_full_retry_base=reader.seconds("QUEUE_FULL_RETRY_BASE", cls.queue_full_retry_base),
             mj_mode_flag=reader.flag("MJ_MODE_FLAG", cls.mj_mode_flag),
             vocabulary=reader.vocabulary(),
         )
-        if settings.poll_max_interval < settings.poll_min_interval:
-            raise SettingsError("POLL_MAX_INTERVAL must not be smaller than POLL_MIN_INTERVAL")
+        for name in sorted(RETIRED & set(environ)):
+            log.warning("%s is no longer a setting (its value is tuned in the code); it is ignored", name)
         return settings
 
 

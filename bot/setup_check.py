@@ -118,26 +118,25 @@ def _unreachable_reason(err: MJTransientError) -> str | None:
     return connect_failure(cause) if isinstance(cause, aiohttp.ClientConnectorError) else None
 
 
-def _client(session: aiohttp.ClientSession, settings: Settings, user_agent: str) -> MJClient:
+def _client(session: aiohttp.ClientSession, settings: Settings, user_agent: str, timeout: float) -> MJClient:
     return MJClient(
         session,
         settings.mj_base_url,
         settings.mj_api_key,
         user_agent=user_agent,
-        timeout=min(settings.mj_timeout, PROBE_TIMEOUT),
+        timeout=timeout,
         retries=PROBE_RETRIES,
         backoff=PROBE_BACKOFF,
         backoff_max=PROBE_BACKOFF,
     )
 
 
-async def check_mj_api(settings: Settings, *, user_agent: str) -> CheckResult:
+async def check_mj_api(settings: Settings, *, user_agent: str, timeout: float = PROBE_TIMEOUT) -> CheckResult:
     """Call the MJ API once through the bot's own client and say, in plain words, how it answered."""
     base = settings.mj_base_url
-    timeout = min(settings.mj_timeout, PROBE_TIMEOUT)
     async with aiohttp.ClientSession() as session:
         try:
-            await _client(session, settings, user_agent).probe()
+            await _client(session, settings, user_agent, timeout).probe()
         except MJAuthError as err:
             problem = {
                 KeyProblem.WRONG: "MJ_API_KEY is wrong",
@@ -172,7 +171,7 @@ async def check_balance(settings: Settings, *, user_agent: str) -> CheckResult:
     """The key's balance, where the relay reports it (new-api's billing routes); an empty one fails."""
     async with aiohttp.ClientSession() as session:
         try:
-            balance = await _client(session, settings, user_agent).balance()
+            balance = await _client(session, settings, user_agent, PROBE_TIMEOUT).balance()
         except MJError as err:
             return CheckResult(True, f"MJ API balance: unknown ({err})")
     if balance is None:

@@ -12,17 +12,15 @@ from pathlib import Path
 from bot.__main__ import open_bot
 from bot.app import MJBot
 from bot.config import Settings
+from bot.jobs.timing import Timing
 from bot.models import Job, JobStatus
 from tests.fakes.discord import FakeDiscord
 from tests.fakes.mj import FakeRelay
 from tests.fakes.mj_api import FakeMJ
 
 RELAY_REFRESH_PERIOD = 0.4  # seconds between two refreshes of the fake relay's table; the real one's is 15
-FAST_POLLING = {
-    "poll_min_interval": 0.2,
-    "poll_max_interval": 0.6,
-    "batch_poll_interval": 0.1,  # a few polls per refresh of the test relay, so its clock can lock
-}
+# Minutes squeezed into seconds; the batch cadence polls a few times per refresh, so the clock can lock.
+FAST_TIMING = Timing(poll_min=0.2, poll_max=0.6, batch_poll=0.1, retry_base=5.0, mj_timeout=5.0)
 
 
 def make_settings(
@@ -35,16 +33,16 @@ def make_settings(
         database_path=str(database),
         guild_id=discord.guild_id,
         discord_api_base=discord.api_base,
-        mj_timeout=5.0,
-        **FAST_POLLING,  # type: ignore[arg-type]
     )
     return replace(settings, **changes)  # type: ignore[arg-type]
 
 
 @contextlib.asynccontextmanager
-async def running_bot(settings: Settings, discord: FakeDiscord) -> AsyncIterator[MJBot]:
+async def running_bot(
+    settings: Settings, discord: FakeDiscord, timing: Timing = FAST_TIMING
+) -> AsyncIterator[MJBot]:
     """Start the bot, wait until it is connected, and stop it cleanly afterwards."""
-    async with open_bot(settings) as bot:
+    async with open_bot(settings, timing=timing) as bot:
         runner = asyncio.create_task(bot.start(settings.discord_token), name="bot")
         try:
             await discord.wait_ready(timeout=15)

@@ -129,10 +129,10 @@ async def test_unreachable_api_fails_fast(capsys: pytest.CaptureFixture[str]) ->
 async def test_a_silent_api_is_reported_within_the_timeout(mj: FakeMJ) -> None:
     mj.hang_seconds = 10
     mj.fail_next(FETCH, "hang", times=5)
-    settings = Settings(discord_token=TOKEN, mj_api_key=MJ_KEY, mj_base_url=mj.base_url, mj_timeout=0.3)
+    settings = Settings(discord_token=TOKEN, mj_api_key=MJ_KEY, mj_base_url=mj.base_url)
     started = time.monotonic()
 
-    result = await check_mj_api(settings, user_agent=USER_AGENT)
+    result = await check_mj_api(settings, user_agent=USER_AGENT, timeout=0.3)
 
     assert result == CheckResult(
         False, f"The MJ API at {mj.base_url} could not be reached: it did not answer within 0.3 s"

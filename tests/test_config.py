@@ -28,6 +28,14 @@ def test_secrets_stay_out_of_repr() -> None:
     assert "discord-secret-token" not in text and "mj-secret-key" not in text
 
 
+def test_a_retired_setting_is_named_and_ignored(caplog: pytest.LogCaptureFixture) -> None:
+    settings = Settings.from_env({**BASE, "POLL_MIN_INTERVAL": "0.01", "EDIT_INTERVAL": "0"})
+
+    assert settings == Settings.from_env(BASE)
+    warned = sorted(r.getMessage().split()[0] for r in caplog.records if r.levelname == "WARNING")
+    assert warned == ["EDIT_INTERVAL", "POLL_MIN_INTERVAL"]
+
+
 @pytest.mark.parametrize("missing", ["DISCORD_TOKEN", "MJ_API_KEY"])
 def test_missing_required_setting_is_named(missing: str) -> None:
     env = {k: v for k, v in BASE.items() if k != missing}
@@ -45,7 +53,7 @@ def test_missing_required_setting_is_named(missing: str) -> None:
         ("ALLOWED_GUILD_IDS", "123;456"),
         ("MJ_BASE_URL", "ftp://example"),
         ("DISCORD_API_BASE", "localhost:8080"),
-        ("POLL_MIN_INTERVAL", "soon"),
+        ("QUEUE_FULL_RETRY_FOR", "soon"),
         ("DEADLINE_RELAX", "-5"),
         ("DISCORD_TOKEN", "has space"),
     ],

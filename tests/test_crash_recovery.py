@@ -29,9 +29,6 @@ def bot_environment(tmp_path: Path, mj: FakeMJ, discord: FakeDiscord) -> dict[st
         "DATABASE_PATH": str(tmp_path / "bot.sqlite3"),
         "GUILD_ID": str(discord.guild_id),
         "DISCORD_API_BASE": discord.api_base,
-        "POLL_MIN_INTERVAL": "0.2",
-        "POLL_MAX_INTERVAL": "0.6",
-        "BATCH_POLL_INTERVAL": "0.2",
     }
 
 

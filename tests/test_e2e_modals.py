@@ -12,7 +12,7 @@ from bot.models import JobStatus, Mode
 from bot.policy import GuildPolicy
 from tests.fakes.discord import FakeDiscord, FakeInteraction, FakeMessage
 from tests.fakes.mj_api import FakeMJ
-from tests.harness import open_job, running_bot, submits_settled
+from tests.harness import FAST_TIMING, open_job, running_bot, submits_settled
 from tests.test_e2e_clicks import ephemeral_text
 from tests.test_e2e_imagine import has_image, imagine, replies_to
 
@@ -137,8 +137,8 @@ async def test_a_remix_prompt_waits_for_a_free_slot_like_any_submit(
 async def test_a_prompt_typed_long_after_the_click_still_gets_its_retries(
     settings: Settings, fake_discord: FakeDiscord, fake_mj: FakeMJ
 ) -> None:
-    quick = replace(settings, queue_full_retry_for=1.0, queue_full_retry_base=0.2)
-    async with running_bot(quick, fake_discord):
+    quick = replace(settings, queue_full_retry_for=1.0)
+    async with running_bot(quick, fake_discord, replace(FAST_TIMING, retry_base=0.2)):
         user = fake_discord.add_user("slow")
         variation = await waiting_for_prompt(fake_discord, user, "a slow owl [remix]", "V3")
         # The user thinks longer than the whole retry budget: a real passage of time, which is what the

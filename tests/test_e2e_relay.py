@@ -14,7 +14,7 @@ from bot.models import JobStatus
 from bot.policy import GuildPolicy
 from tests.fakes.discord import FakeDiscord, FakeMessage
 from tests.fakes.mj import FakeRelay
-from tests.harness import running_bot
+from tests.harness import FAST_TIMING, running_bot
 from tests.test_e2e_admin import add_admin, admin, deferred_embed, embed_fields
 from tests.test_e2e_imagine import has_image, imagine, labels, replies_to
 from tests.test_e2e_modals import button_id, send_prompt, upscaled, waiting_for_prompt
@@ -141,7 +141,7 @@ async def test_an_unreachable_relay_is_told_once_when_it_lasts(
     settings: Settings, fake_discord: FakeDiscord, fake_mj: FakeRelay
 ) -> None:
     async with running_bot(
-        replace(settings, queue_full_retry_for=1.0, queue_full_retry_base=0.2), fake_discord
+        replace(settings, queue_full_retry_for=1.0), fake_discord, replace(FAST_TIMING, retry_base=0.2)
     ):
         owner = add_admin(fake_discord)
         alerts = await fake_discord.create_channel("alerts")
@@ -237,7 +237,7 @@ async def test_batch_polls_follow_the_relays_refresh(
     polls, refreshes = fake_mj.count(BATCH), fake_mj.refreshes
     await fake_discord.wait_for(lambda: has_image(message), timeout=30)
     per_refresh = (fake_mj.count(BATCH) - polls) / max(1, fake_mj.refreshes - refreshes)
-    steady = fake_mj.refresh_period / bot.settings.batch_poll_interval
+    steady = fake_mj.refresh_period / FAST_TIMING.batch_poll
     print(f"\nFIGURES list requests per refresh locked={per_refresh:.2f} steady={steady:.2f}")
     assert per_refresh <= 2.0
 

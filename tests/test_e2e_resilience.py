@@ -17,7 +17,7 @@ from bot.policy import GuildPolicy
 from tests.fakes.discord import FakeDiscord, FakeMessage
 from tests.fakes.discord.server import ALL_TEXT_PERMISSIONS, ATTACH_FILES, SEND_MESSAGES_IN_THREADS
 from tests.fakes.mj_api import FakeMJ
-from tests.harness import make_settings, running_bot
+from tests.harness import FAST_TIMING, make_settings, running_bot
 from tests.test_e2e_clicks import ephemeral_text
 from tests.test_e2e_imagine import has_image, imagine, replies_to
 
@@ -77,7 +77,7 @@ async def test_submit_timeout_offers_retry_and_never_resubmits_alone(
     settings: Settings, fake_discord: FakeDiscord, fake_mj: FakeMJ
 ) -> None:
     fake_mj.fail_next(SUBMIT, "hang")
-    async with running_bot(replace(settings, mj_timeout=0.5), fake_discord):
+    async with running_bot(settings, fake_discord, replace(FAST_TIMING, mj_timeout=0.5)):
         user = fake_discord.add_user("omar")
         message = await imagine(fake_discord, user, "a quiet street")
         await fake_discord.wait_for(lambda: "Retry" in str(message.components), timeout=10)
@@ -93,7 +93,7 @@ async def test_queue_full_is_retried_with_backoff_then_delivered(
     settings: Settings, fake_discord: FakeDiscord, fake_mj: FakeMJ
 ) -> None:
     fake_mj.fail_next(SUBMIT, "queue_full", times=2)
-    async with running_bot(replace(settings, queue_full_retry_base=2.0), fake_discord):
+    async with running_bot(settings, fake_discord, replace(FAST_TIMING, retry_base=2.0)):
         user = fake_discord.add_user("pia")
         message = await imagine(fake_discord, user, "a crowded market")
         await fake_discord.wait_for(lambda: has_image(message), timeout=30)

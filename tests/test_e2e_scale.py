@@ -9,7 +9,7 @@ from bot.config import Settings
 from bot.models import JobStatus, NewJob, Reason, ReasonCode
 from tests.fakes.discord import FakeDiscord
 from tests.fakes.mj_api import FakeMJ
-from tests.harness import running_bot
+from tests.harness import FAST_TIMING, running_bot
 from tests.test_e2e_imagine import has_image, imagine
 
 BATCH = "POST /mj/task/list-by-condition"
@@ -56,7 +56,7 @@ async def test_batch_polling_stays_under_two_requests_a_second(
     settings: Settings, fake_discord: FakeDiscord, fake_mj: FakeMJ
 ) -> None:
     fake_mj.default_duration = 3.0
-    async with running_bot(replace(settings, batch_poll_interval=0.2), fake_discord) as bot:
+    async with running_bot(settings, fake_discord, replace(FAST_TIMING, batch_poll=0.2)) as bot:
         assert bot.engine.poller.batch
         user = fake_discord.add_user("eli")
         messages = [await imagine(fake_discord, user, f"crowd {i}") for i in range(20)]

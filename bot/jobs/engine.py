@@ -21,6 +21,7 @@ from bot.jobs.poller import Poller
 from bot.jobs.results import ResultApplier
 from bot.jobs.slots import Slots
 from bot.jobs.submitter import Submitter
+from bot.jobs.timing import Timing
 from bot.jobs.windows import PromptWindows
 from bot.mj.client import MJClient
 from bot.models import Job, JobStatus, Mode, NewJob, Reason, ReasonCode
@@ -42,6 +43,7 @@ class Engine:
         *,
         policies: Policies,
         alerts: OutageSink,
+        timing: Timing,
     ) -> None:
         slots = Slots(policies.get)
         self._core = core = JobCore(
@@ -49,14 +51,14 @@ class Engine:
         )
         self._windows = PromptWindows(core)
         self._results = ResultApplier(core, self._windows)
-        self._submitter = Submitter(core, self._windows, retry_base=settings.queue_full_retry_base)
+        self._submitter = Submitter(core, self._windows, retry_base=timing.retry_base)
         self.poller = core.poller = Poller(
             mj,
             self._results.on_tasks,
             self._results.on_unreadable,
-            cadence=Cadence(settings.poll_min_interval, settings.poll_max_interval),
+            cadence=Cadence(timing.poll_min, timing.poll_max),
             # One batch request costs the same for one task or five hundred: no reason to back off.
-            batch_cadence=Cadence(settings.batch_poll_interval, settings.batch_poll_interval, jitter=0.0),
+            batch_cadence=Cadence(timing.batch_poll, timing.batch_poll, jitter=0.0),
         )
         writer.report_to(self._results)
 

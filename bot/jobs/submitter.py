@@ -37,11 +37,10 @@ log = logging.getLogger(__name__)
 
 SUBMIT_CONCURRENCY = 4  # submits in flight at once
 STORAGE_RETRY_DELAY = 2.0  # seconds before a job whose row could not be written is tried again
-RETRY_BASE = 5.0  # seconds before the first resend of a busy answer; it doubles each time
 
 
 class Submitter:
-    def __init__(self, core: JobCore, windows: PromptWindows, *, retry_base: float = RETRY_BASE) -> None:
+    def __init__(self, core: JobCore, windows: PromptWindows, *, retry_base: float) -> None:
         self._core = core
         self._windows = windows
         self._retry_base = retry_base
