@@ -16,6 +16,7 @@ import discord
 from bot import __version__, check, startup
 from bot.app import MJBot
 from bot.config import Settings, SettingsError
+from bot.delivery import Writer
 from bot.discord_api import use_rest_base
 from bot.mj.client import MJClient
 from bot.storage import Store
@@ -27,8 +28,11 @@ USER_AGENT = f"mj-discord-bot/{__version__} discord.py/{discord.__version__} aio
 
 
 @contextlib.asynccontextmanager
-async def open_bot(settings: Settings) -> AsyncIterator[MJBot]:
-    """Open the database and the one HTTP session, build the bot; close all of them on the way out."""
+async def open_bot(settings: Settings, *, writer_class: type[Writer] = Writer) -> AsyncIterator[MJBot]:
+    """Open the database and the one HTTP session, build the bot; close all of them on the way out.
+
+    `writer_class` builds the bot's delivery writer (the benchmark passes its naive baseline).
+    """
     if settings.discord_api_base:
         use_rest_base(settings.discord_api_base)
     store = await Store.open(settings.database_path)
@@ -42,7 +46,7 @@ async def open_bot(settings: Settings) -> AsyncIterator[MJBot]:
                 timeout=settings.mj_timeout,
                 mode_flag=settings.mj_mode_flag,
             )
-            bot = MJBot(settings=settings, store=store, mj=mj)
+            bot = MJBot(settings=settings, store=store, mj=mj, writer_class=writer_class)
             try:
                 yield bot
             finally:

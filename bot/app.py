@@ -52,7 +52,9 @@ class Tree(app_commands.CommandTree["MJBot"]):
 class MJBot(commands.Bot):
     clicks: ClickHandler
 
-    def __init__(self, *, settings: Settings, store: Store, mj: MJClient) -> None:
+    def __init__(
+        self, *, settings: Settings, store: Store, mj: MJClient, writer_class: type[Writer] = Writer
+    ) -> None:
         intents = discord.Intents.none()
         intents.guilds = True
         super().__init__(
@@ -67,7 +69,7 @@ class MJBot(commands.Bot):
         self.mj = mj
         self.registry = TaskRegistry()
         self.policies = Policies(store)
-        self.writer = Writer(self, store, mj)
+        self.writer = writer_class(self, store, mj)
         self.item_templates: list[re.Pattern[str]] = []
         self.modal_templates: list[re.Pattern[str]] = []  # the custom_ids of the modals the cogs handle
         self.alerts = OperatorAlerts(self, store, self.policies, self.registry)
