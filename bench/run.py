@@ -1,11 +1,20 @@
 """Load benchmark: the real bot (a process of its own) against the loopback fake MJ API and fake Discord.
 
-    .venv/bin/python -m bench.run --jobs 10 100 1000 --scale 10
+    .venv/bin/python -m bench.run --jobs 10 100 1000 [--profile relay|proxy] [--modes ...] [--scale 10]
 
-For each N it runs the bot on a fresh database per mode: tuned (batch polling where the relay offers it,
-adaptive cadence, coalesced edits), per-task and the naive baseline (a per-task poll every 5 s of job
-time, and bench/naive_writer.py: every change edited at once), and prints one table with the baseline
-beside it as a ratio. Jobs are spread so that no user has more than a couple in flight.
+Profiles: `relay` (default) is new-api in front of a trueai midjourney-proxy (FakeRelay), whose own task
+table is refreshed every 15 s; `proxy` is a direct proxy that answers live (FakeMJ). Job times (45 s, 2 s
+queued), the table's refresh period and the bot's poll intervals are divided by --scale; the poller's
+floor of 0.5 s between two batch rounds is not, so a large scale leaves it few rounds per refresh. Modes, each on a fresh database: `batch` (the tuned bot: batch polls
+through list-by-condition, following the relay's refresh clock), `per-task` (no batch route: one fetch per
+task at an adaptive cadence) and `naive` (no batch route, a fetch every 5 s of job time per task, and
+bench/naive_writer.py: every change edited at once). Jobs arrive at 15/s over many channels and users,
+at most a couple per user at a time, so the per-user limit of running jobs never holds one back.
+
+Figures per run: jobs delivered, Discord 429s, the lag from a task's finish (upstream) and from the
+relay's table showing SUCCESS to its image in Discord (wall seconds), MJ requests per second, poll
+requests per minute of job time (wall × scale) per 100 running jobs, per-task fetches per task-minute,
+the bot's peak RSS, event-loop lag p99, CPU per job and the run's wall time.
 """
 
 from __future__ import annotations
@@ -23,174 +32,175 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.fakes.discord import FakeDiscord
-from tests.fakes.mj_api import FakeMJ
+from bench.report import RunResult, overlap_seconds, percentile, proc_figures, spread, table
+from tests.fakes.discord import FakeDiscord, FakeInteraction
+from tests.fakes.mj import FakeMJ, FakeRelay
 
 ROOT = Path(__file__).resolve().parents[1]
 USERS_PER_CHANNEL = 5
 JOBS_PER_CHANNEL = 10
-MIN_CHANNELS = 50
 ARRIVAL_RATE = 15.0  # jobs per second: under Discord's global 50 writes/s with progress edits beside
+JOB_SECONDS = 45.0  # a job's running time, divided by --scale
+QUEUE_SECONDS = 2.0  # its time in the upstream queue, divided by --scale
+RELAY_REFRESH = 15.0  # new-api's table refresh period, divided by --scale
+POLL_ROUTES = ("GET /mj/task/{id}/fetch", "POST /mj/task/list-by-condition")
+MODES = ("batch", "per-task", "naive")
+
+
+def make_fake(profile: str, mode: str, scale: float) -> FakeMJ | FakeRelay:
+    """The MJ API for one run; only `batch` finds a batch route."""
+    job, queued = JOB_SECONDS / scale, QUEUE_SECONDS / scale
+    if profile == "proxy":
+        return FakeMJ(default_duration=job, batch_enabled=mode == "batch", queue_delay=queued)
+    relay = FakeRelay(refresh_period=RELAY_REFRESH / scale, default_duration=job, queue_delay=queued)
+    relay.batch_enabled = mode == "batch"  # else new-api answers its web page: the bot sees no batch route
+    return relay
+
+
+def bot_command(mode: str, stats_path: Path) -> list[str]:
+    naive = ["--naive"] if mode == "naive" else []
+    return [sys.executable, "-m", "bench.bot_process", str(stats_path), *naive]
+
+
+def bot_environment(
+    mj: FakeMJ | FakeRelay, discord: FakeDiscord, mode: str, scale: float, tmp: Path
+) -> dict[str, str]:
+    naive = mode == "naive"
+    return {
+        **os.environ,
+        "DISCORD_TOKEN": discord.bot_token,
+        "MJ_API_KEY": mj.api_key,
+        "MJ_BASE_URL": mj.base_url,
+        "DATABASE_PATH": str(tmp / "bench.sqlite3"),
+        "GUILD_ID": str(discord.guild_id),
+        "DISCORD_API_BASE": discord.api_base,
+        "POLL_MIN_INTERVAL": str(5.0 / scale if naive else 6.0 / scale),
+        "POLL_MAX_INTERVAL": str(5.0 / scale if naive else 30.0 / scale),
+        "BATCH_POLL_INTERVAL": str(0.5 / scale),  # the refresh clock counts in units of it
+    }
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    jobs: int
+    mode: str
+    profile: str
+    scale: float
+    seed: int
 
 
 @dataclass
-class RunResult:
-    label: str
-    jobs: int
-    delivered: int
-    http_429: int
-    lag_p50: float
-    lag_p95: float
-    lag_p99: float
-    mj_rps: float
-    poll_rps: float
-    fetches_per_task_minute: float
-    peak_rss_mb: float
-    loop_lag_p99_ms: float
-    cpu_per_job_ms: float
+class Observed:
+    """What one run left behind, before it becomes figures."""
+
+    interactions: list[FakeInteraction]
+    started: float
     wall: float
+    peak_rss_mb: float
+    cpu_seconds: float
+    loop_lag: list[float]
 
 
-def percentile(values: list[float], q: float) -> float:
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
-
-
-def proc_figures(pid: int) -> tuple[float, float]:
-    """(peak RSS in MB, CPU seconds) of a live process, from /proc."""
-    with open(f"/proc/{pid}/status") as status:
-        hwm = next(int(line.split()[1]) for line in status if line.startswith("VmHWM"))
-    with open(f"/proc/{pid}/stat") as stat:
-        fields = stat.read().rsplit(")", 1)[1].split()
-    ticks = os.sysconf("SC_CLK_TCK")
-    return hwm / 1024, (int(fields[11]) + int(fields[12])) / ticks
-
-
-async def run_once(jobs: int, scale: float, mode: str, seed: int) -> RunResult:
-    naive = mode == "naive"
-    rng = random.Random(seed)
-    durations = {"IMAGINE": 45.0 / scale}
-    mj = FakeMJ(
-        default_duration=45.0 / scale,
-        durations=durations,
-        batch_enabled=mode == "batch",
-        queue_delay=2.0 / scale,
-    )
+async def run_once(spec: RunSpec) -> RunResult:
+    mj = make_fake(spec.profile, spec.mode, spec.scale)
     discord = FakeDiscord(validate_openapi=False)
     await mj.start()
     await discord.start()
+    try:
+        observed = await drive(spec, mj, discord)
+        return figures(spec, mj, discord, observed)
+    finally:
+        await discord.close()
+        await mj.close()
+
+
+async def drive(spec: RunSpec, mj: FakeMJ | FakeRelay, discord: FakeDiscord) -> Observed:
+    """Start the bot, submit the jobs at ARRIVAL_RATE, wait until every image is in Discord (or the
+    deadline), and stop the bot."""
+    rng = random.Random(spec.seed)
     channels = [discord.channel_id] + [
-        discord.add_channel(f"c{i}") for i in range(max(4, jobs // JOBS_PER_CHANNEL - 1))
+        discord.add_channel(f"c{i}") for i in range(max(4, spec.jobs // JOBS_PER_CHANNEL - 1))
     ]
     # Enough users that each has at most a couple of jobs in flight: the per-user limit never holds one.
-    user_count = max(len(channels) * USERS_PER_CHANNEL, math.ceil(jobs / 2))
+    user_count = max(len(channels) * USERS_PER_CHANNEL, math.ceil(spec.jobs / 2))
     users = [discord.add_user(f"u{i}") for i in range(user_count)]
-    with tempfile.TemporaryDirectory() as tmp:
-        env = {
-            **os.environ,
-            "DISCORD_TOKEN": discord.bot_token,
-            "MJ_API_KEY": mj.api_key,
-            "MJ_BASE_URL": mj.base_url,
-            "DATABASE_PATH": str(Path(tmp) / "bench.sqlite3"),
-            "GUILD_ID": str(discord.guild_id),
-            "DISCORD_API_BASE": discord.api_base,
-            "POLL_MIN_INTERVAL": str(5.0 / scale if naive else 6.0 / scale),
-            "POLL_MAX_INTERVAL": str(5.0 / scale if naive else 30.0 / scale),
-            "BATCH_POLL_INTERVAL": "0.5",
-        }
-        stats_path = Path(tmp) / "stats.json"
+
+    def delivered() -> int:
+        return sum(1 for m in discord.messages.values() if m.attachments)
+
+    with tempfile.TemporaryDirectory() as tmp_name, tempfile.TemporaryFile() as bot_log:
+        tmp = Path(tmp_name)
+        stats_path = tmp / "stats.json"
         bot = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bench.bot_process", str(stats_path), *(["--naive"] if naive else []), cwd=ROOT, env=env,
-            stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
-        )  # fmt: skip
+            *bot_command(spec.mode, stats_path),
+            cwd=ROOT,
+            env=bot_environment(mj, discord, spec.mode, spec.scale, tmp),
+            stdout=asyncio.subprocess.DEVNULL,
+            stderr=bot_log,  # a file, not a pipe: a chatty bot never blocks on it
+        )
         await discord.wait_ready(timeout=30)
         await asyncio.sleep(0.5)
         started = time.monotonic()
         interactions = []
-        for i in range(jobs):
-            channel = channels[i % len(channels)]
-            user = users[i % len(users)]
-            interactions.append(
-                await discord.invoke(
-                    "imagine", {"prompt": f"bench job {i}"}, user_id=user, channel_id=channel
-                )
-            )
+        for i in range(spec.jobs):
+            user, channel = users[i % len(users)], channels[i % len(channels)]
+            prompt: dict[str, object] = {"prompt": f"bench job {i}"}
+            interactions.append(await discord.invoke("imagine", prompt, user_id=user, channel_id=channel))
             await asyncio.sleep(rng.expovariate(ARRIVAL_RATE))
-        deadline = started + jobs / ARRIVAL_RATE + 45.0 / scale * 3 + (120 if naive else 60)
-
-        def delivered() -> int:
-            return sum(1 for m in discord.messages.values() if m.attachments)
-
+        slack = 120 if spec.mode == "naive" else 60
+        deadline = started + spec.jobs / ARRIVAL_RATE + JOB_SECONDS / spec.scale * 3 + slack
         with contextlib.suppress(TimeoutError):
-            await discord.wait_for(lambda: delivered() >= jobs, timeout=deadline - time.monotonic())
+            await discord.wait_for(lambda: delivered() >= spec.jobs, timeout=deadline - time.monotonic())
         wall = time.monotonic() - started
         rss, cpu = proc_figures(bot.pid)
         bot.terminate()
-        _, err = await bot.communicate()
-        if bot.returncode not in (0, -15) or delivered() < jobs:
-            print(
-                err.decode()[-3000:],
-                {r: mj.count(r) for r in {q.route for q in mj.requests}},
-                file=sys.stderr,
-            )
-        stats = json.loads(stats_path.read_text()) if stats_path.exists() else {"loop_lag": []}
+        await bot.wait()
+        if bot.returncode not in (0, -15) or delivered() < spec.jobs:
+            bot_log.seek(0)
+            routes = {r.route: mj.count(r.route) for r in mj.requests}
+            print(bot_log.read().decode(errors="replace")[-3000:], routes, file=sys.stderr)
+        lag = json.loads(stats_path.read_text())["loop_lag"] if stats_path.exists() else []
+    return Observed(interactions, started, wall, rss, cpu, lag)
 
-    lags = []
-    for interaction in interactions:
+
+def figures(spec: RunSpec, mj: FakeMJ | FakeRelay, discord: FakeDiscord, seen: Observed) -> RunResult:
+    finished_at = mj.upstream_success_at if isinstance(mj, FakeRelay) else mj.success_at
+    lags, table_lags = [], []
+    for interaction in seen.interactions:
         message = discord.messages.get(interaction.message_id or 0)
         if message is None or not message.attachments:
             continue
         task_id = message.attachments[0].filename.split(".")[0]
-        if task_id in mj.success_at:
-            lags.append(message.attachment_added_at - mj.success_at[task_id])
+        if task_id in finished_at:
+            lags.append(message.attachment_added_at - finished_at[task_id])
+        if task_id in mj.success_at:  # the relay's table; a proxy's own finish
+            table_lags.append(message.attachment_added_at - mj.success_at[task_id])
+    end = seen.started + seen.wall
+    polls = [r for r in mj.requests if r.route in POLL_ROUTES]
+    polls_in_run = sum(1 for r in polls if seen.started <= r.at <= end)
+    running = [(t.created, t.finish_time() or end) for t in mj.tasks.values()]
+    running_seconds = overlap_seconds(running, seen.started, end)  # average running jobs × wall
+    job_minutes = seen.wall * spec.scale / 60
     lookups = mj.count("GET /mj/task/{id}/fetch")
-    task_minutes = sum(t.queue_delay + t.duration for t in mj.tasks.values()) * scale / 60
-    result = RunResult(
-        label=mode,
-        jobs=jobs,
-        delivered=delivered(),
+    task_minutes = sum(t.queue_delay + t.duration for t in mj.tasks.values()) * spec.scale / 60
+    return RunResult(
+        label=spec.mode,
+        jobs=spec.jobs,
+        delivered=sum(1 for m in discord.messages.values() if m.attachments),
         http_429=discord.rate_limited,
-        lag_p50=percentile(lags, 0.5),
-        lag_p95=percentile(lags, 0.95),
-        lag_p99=percentile(lags, 0.99),
-        mj_rps=len(mj.requests) / wall,
-        poll_rps=sum(mj.count(r) for r in ("GET /mj/task/{id}/fetch", "POST /mj/task/list-by-condition"))
-        / wall,
+        lag=spread(lags),
+        table_lag=spread(table_lags),
+        mj_rps=len(mj.requests) / seen.wall,
+        poll_rps=len(polls) / seen.wall,
+        polls_per_100_running=(
+            polls_in_run / job_minutes / (running_seconds / seen.wall / 100) if running_seconds else 0.0
+        ),
         fetches_per_task_minute=lookups / task_minutes if task_minutes else 0.0,
-        peak_rss_mb=rss,
-        loop_lag_p99_ms=percentile(stats["loop_lag"], 0.99) * 1000,
-        cpu_per_job_ms=cpu / jobs * 1000,
-        wall=wall,
+        peak_rss_mb=seen.peak_rss_mb,
+        loop_lag_p99_ms=percentile(seen.loop_lag, 0.99) * 1000,
+        cpu_per_job_ms=seen.cpu_seconds / spec.jobs * 1000,
+        wall=seen.wall,
     )
-    await discord.close()
-    await mj.close()
-    return result
-
-
-def table(rows: list[list[RunResult]]) -> str:
-    header = (
-        "| N | run | delivered | Discord 429s | finish→image lag p50/p95/p99 s | MJ req/s (polls) | per-task fetches per task-minute "
-        "| peak RSS MB | loop lag p99 ms | CPU ms/job |"
-    )
-    lines = [header, "|" + "---|" * 10]
-    for runs in rows:
-        for r in runs:
-            lines.append(
-                f"| {r.jobs} | {r.label} | {r.delivered}/{r.jobs} | {r.http_429} | "
-                f"{r.lag_p50:.2f}/{r.lag_p95:.2f}/{r.lag_p99:.2f} | {r.mj_rps:.1f} ({r.poll_rps:.1f}) | {r.fetches_per_task_minute:.1f} | "
-                f"{r.peak_rss_mb:.0f} | {r.loop_lag_p99_ms:.1f} | {r.cpu_per_job_ms:.1f} |"
-            )
-        batch, naive = runs[0], runs[-1]
-        per_task = next((r for r in runs if r.label == "per-task"), naive)
-        lines.append(
-            f"| {batch.jobs} | naive ÷ batch | | | {naive.lag_p50 / batch.lag_p50:.1f}× p50 | "
-            f"{naive.poll_rps / batch.poll_rps:.1f}× polls | {naive.fetches_per_task_minute / max(per_task.fetches_per_task_minute, 1e-9):.1f}× vs per-task | "
-            f"{naive.peak_rss_mb / batch.peak_rss_mb:.2f}× | {naive.loop_lag_p99_ms / max(batch.loop_lag_p99_ms, 1e-9):.1f}× | "
-            f"{naive.cpu_per_job_ms / batch.cpu_per_job_ms:.1f}× |"
-        )
-    return "\n".join(lines)
 
 
 async def main() -> None:
@@ -199,14 +209,16 @@ async def main() -> None:
     )
     parser.add_argument("--jobs", type=int, nargs="+", default=[10, 100])
     parser.add_argument("--scale", type=float, default=10.0, help="job times are divided by this")
-    parser.add_argument("--modes", nargs="+", default=["batch", "per-task", "naive"])
+    parser.add_argument("--profile", choices=("relay", "proxy"), default="relay")
+    parser.add_argument("--modes", nargs="+", choices=MODES, default=list(MODES))
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
     rows = []
     for n in args.jobs:
         runs = []
         for mode in args.modes:
-            result = await run_once(n, args.scale, mode, args.seed)
+            spec = RunSpec(n, mode, args.profile, args.scale, args.seed)
+            result = await run_once(spec)
             print(f"N={n} {mode}: {result.delivered}/{n} delivered in {result.wall:.0f}s", file=sys.stderr)
             runs.append(result)
         rows.append(runs)
