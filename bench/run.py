@@ -15,6 +15,16 @@ Figures per run: jobs delivered, Discord 429s, the lag from a task's finish (ups
 relay's table showing SUCCESS to its image in Discord (wall seconds), MJ requests per second, poll
 requests per minute of job time (wall × scale) per 100 running jobs, per-task fetches per task-minute,
 the bot's peak RSS, event-loop lag p99, CPU per job and the run's wall time.
+
+The bot before the refresh clock (commit d702a2c), against this checkout's harness and fakes:
+
+    git worktree add ../before d702a2c
+    .venv/bin/python -m bench.run --jobs 100 1000 --modes batch --bot-root ../before
+
+--bot-root runs `python -m bench.bot_process` in that checkout, or `python -m bot` when it has no
+bench/naive_writer.py (then there is no naive mode and no loop-lag figure). The old bot reads
+EDIT_INTERVAL and COALESCE_EDITS, whose defaults are its tuned writer, and takes the relay's "" status
+for an unknown one (it keeps polling), which is fine for a run where every job succeeds.
 """
 
 from __future__ import annotations
@@ -57,9 +67,13 @@ def make_fake(profile: str, mode: str, scale: float) -> FakeMJ | FakeRelay:
     return relay
 
 
-def bot_command(mode: str, stats_path: Path) -> list[str]:
-    naive = ["--naive"] if mode == "naive" else []
-    return [sys.executable, "-m", "bench.bot_process", str(stats_path), *naive]
+def bot_command(bot_root: Path, mode: str, stats_path: Path) -> list[str]:
+    """The bot process: this checkout's (or --bot-root's) bench.bot_process, or `python -m bot` for an
+    old checkout without the naive writer."""
+    if (bot_root / "bench" / "naive_writer.py").exists():
+        naive = ["--naive"] if mode == "naive" else []
+        return [sys.executable, "-m", "bench.bot_process", str(stats_path), *naive]
+    return [sys.executable, "-m", "bot"]
 
 
 def bot_environment(
@@ -86,6 +100,7 @@ class RunSpec:
     mode: str
     profile: str
     scale: float
+    bot_root: Path
     seed: int
 
 
@@ -132,8 +147,8 @@ async def drive(spec: RunSpec, mj: FakeMJ | FakeRelay, discord: FakeDiscord) -> 
         tmp = Path(tmp_name)
         stats_path = tmp / "stats.json"
         bot = await asyncio.create_subprocess_exec(
-            *bot_command(spec.mode, stats_path),
-            cwd=ROOT,
+            *bot_command(spec.bot_root, spec.mode, stats_path),
+            cwd=spec.bot_root,
             env=bot_environment(mj, discord, spec.mode, spec.scale, tmp),
             stdout=asyncio.subprocess.DEVNULL,
             stderr=bot_log,  # a file, not a pipe: a chatty bot never blocks on it
@@ -211,13 +226,19 @@ async def main() -> None:
     parser.add_argument("--scale", type=float, default=10.0, help="job times are divided by this")
     parser.add_argument("--profile", choices=("relay", "proxy"), default="relay")
     parser.add_argument("--modes", nargs="+", choices=MODES, default=list(MODES))
+    parser.add_argument("--bot-root", type=Path, default=ROOT, help="the checkout whose bot runs")
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
+    bot_root = args.bot_root.resolve()
+    if not (bot_root / "bot" / "__main__.py").exists():
+        parser.error(f"--bot-root {args.bot_root} holds no bot/__main__.py")
+    if "naive" in args.modes and not (bot_root / "bench" / "naive_writer.py").exists():
+        parser.error(f"--bot-root {args.bot_root} has no bench/naive_writer.py: leave out the naive mode")
     rows = []
     for n in args.jobs:
         runs = []
         for mode in args.modes:
-            spec = RunSpec(n, mode, args.profile, args.scale, args.seed)
+            spec = RunSpec(n, mode, args.profile, args.scale, bot_root, args.seed)
             result = await run_once(spec)
             print(f"N={n} {mode}: {result.delivered}/{n} delivered in {result.wall:.0f}s", file=sys.stderr)
             runs.append(result)
