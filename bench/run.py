@@ -5,21 +5,31 @@
 Profiles: `relay` (default) is new-api in front of a trueai midjourney-proxy (FakeRelay), whose own task
 table is refreshed every 15 s; `proxy` is a direct proxy that answers live (FakeMJ). Job times (45 s, 2 s
 queued), the table's refresh period and the bot's poll intervals are divided by --scale; the poller's
-floor of 0.5 s between two batch rounds is not, so a large scale leaves it few rounds per refresh. Modes, each on a fresh database: `batch` (the tuned bot: batch polls
-through list-by-condition, following the relay's refresh clock), `per-task` (no batch route: one fetch per
-task at an adaptive cadence) and `naive` (no batch route, a fetch every 5 s of job time per task, and
-bench/naive_writer.py: every change edited at once). Jobs arrive at 15/s over many channels and users,
-at most a couple per user at a time, so the per-user limit of running jobs never holds one back.
+floor of 0.5 s between two batch rounds is not, so at a large scale a bot polling steadily makes far
+fewer polls per refresh than it would in production (--scale 1 keeps production's proportions).
+
+Modes, each on a fresh database: `batch` (the tuned bot: batch polls through list-by-condition,
+following the relay's refresh clock), `per-task` (no batch route: one fetch per task at an adaptive
+cadence) and `naive` (no batch route, a fetch every 5 s of job time per task, and
+bench/naive_writer.py: every change edited at once). Each run first warms the bot up with three long
+jobs over a few refreshes (the refresh clock locks after three), as a bot that has been running would
+be; the figures leave the warm-up out. Then N jobs arrive at 15/s over many channels and users, at
+most a couple per user at a time, so the per-user limit of running jobs never holds one back.
 
 Figures per run: jobs delivered, Discord 429s, the lag from a task's finish (upstream) and from the
 relay's table showing SUCCESS to its image in Discord (wall seconds), MJ requests per second, poll
 requests per minute of job time (wall × scale) per 100 running jobs, per-task fetches per task-minute,
-the bot's peak RSS, event-loop lag p99, CPU per job and the run's wall time.
+the bot's peak RSS, event-loop lag p99, CPU per job and the run's wall time (warm-up not counted).
 
 The bot before the refresh clock (commit d702a2c), against this checkout's harness and fakes:
 
     git worktree add ../before d702a2c
-    .venv/bin/python -m bench.run --jobs 100 1000 --modes batch --bot-root ../before
+    .venv/bin/python -m bench.run --jobs 100 1000 --modes batch --scale 1 --bot-root ../before
+    .venv/bin/python -m bench.run --jobs 100 1000 --modes batch --scale 1    # after, to compare
+
+At --scale 10 the poller's 0.5 s floor between batch rounds is a third of the 1.5 s refresh period: the
+clock's poll just after a refresh comes late, and the clock loses its lock. --scale 1 runs take about
+two minutes at N = 1000 (plus a minute of warm-up).
 
 --bot-root runs `python -m bench.bot_process` in that checkout, or `python -m bot` when it has no
 bench/naive_writer.py (then there is no naive mode and no loop-lag figure). The old bot reads
@@ -55,6 +65,8 @@ QUEUE_SECONDS = 2.0  # its time in the upstream queue, divided by --scale
 RELAY_REFRESH = 15.0  # new-api's table refresh period, divided by --scale
 POLL_ROUTES = ("GET /mj/task/{id}/fetch", "POST /mj/task/list-by-condition")
 MODES = ("batch", "per-task", "naive")
+WARM_UP_JOBS = 3
+WARM_UP_REFRESHES = 3  # refreshes that moved rows before the refresh clock locks (LOCK_AFTER)
 
 
 def make_fake(profile: str, mode: str, scale: float) -> FakeMJ | FakeRelay:
@@ -130,8 +142,8 @@ async def run_once(spec: RunSpec) -> RunResult:
 
 
 async def drive(spec: RunSpec, mj: FakeMJ | FakeRelay, discord: FakeDiscord) -> Observed:
-    """Start the bot, submit the jobs at ARRIVAL_RATE, wait until every image is in Discord (or the
-    deadline), and stop the bot."""
+    """Start the bot, warm it up, submit the jobs at ARRIVAL_RATE, wait until every image is in Discord
+    (or the deadline), and stop the bot."""
     rng = random.Random(spec.seed)
     channels = [discord.channel_id] + [
         discord.add_channel(f"c{i}") for i in range(max(4, spec.jobs // JOBS_PER_CHANNEL - 1))
@@ -153,62 +165,89 @@ async def drive(spec: RunSpec, mj: FakeMJ | FakeRelay, discord: FakeDiscord) -> 
             stdout=asyncio.subprocess.DEVNULL,
             stderr=bot_log,  # a file, not a pipe: a chatty bot never blocks on it
         )
-        await discord.wait_ready(timeout=30)
-        await asyncio.sleep(0.5)
-        started = time.monotonic()
-        interactions = []
-        for i in range(spec.jobs):
-            user, channel = users[i % len(users)], channels[i % len(channels)]
-            prompt: dict[str, object] = {"prompt": f"bench job {i}"}
-            interactions.append(await discord.invoke("imagine", prompt, user_id=user, channel_id=channel))
-            await asyncio.sleep(rng.expovariate(ARRIVAL_RATE))
-        slack = 120 if spec.mode == "naive" else 60
-        deadline = started + spec.jobs / ARRIVAL_RATE + JOB_SECONDS / spec.scale * 3 + slack
-        with contextlib.suppress(TimeoutError):
-            await discord.wait_for(lambda: delivered() >= spec.jobs, timeout=deadline - time.monotonic())
-        wall = time.monotonic() - started
-        rss, cpu = proc_figures(bot.pid)
-        bot.terminate()
-        await bot.wait()
-        if bot.returncode not in (0, -15) or delivered() < spec.jobs:
+        try:
+            await discord.wait_ready(timeout=30)
+            await warm_up(mj, discord, spec.scale)
+            warm, (_, cpu_before) = delivered(), proc_figures(bot.pid)
+            started = time.monotonic()
+            interactions = []
+            for i in range(spec.jobs):
+                user, channel = users[i % len(users)], channels[i % len(channels)]
+                prompt: dict[str, object] = {"prompt": f"bench job {i}"}
+                interactions.append(await discord.invoke("imagine", prompt, user_id=user, channel_id=channel))
+                await asyncio.sleep(rng.expovariate(ARRIVAL_RATE))
+            slack = 120 if spec.mode == "naive" else 60
+            deadline = started + spec.jobs / ARRIVAL_RATE + JOB_SECONDS / spec.scale * 3 + slack
+            with contextlib.suppress(TimeoutError):
+                await discord.wait_for(
+                    lambda: delivered() - warm >= spec.jobs, timeout=deadline - time.monotonic()
+                )
+            wall = time.monotonic() - started
+            rss, cpu = proc_figures(bot.pid)
+        finally:
+            if bot.returncode is None:
+                bot.terminate()
+            await bot.wait()
+        if bot.returncode not in (0, -15) or delivered() - warm < spec.jobs:
             bot_log.seek(0)
             routes = {r.route: mj.count(r.route) for r in mj.requests}
             print(bot_log.read().decode(errors="replace")[-3000:], routes, file=sys.stderr)
         lag = json.loads(stats_path.read_text())["loop_lag"] if stats_path.exists() else []
-    return Observed(interactions, started, wall, rss, cpu, lag)
+    return Observed(interactions, started, wall, rss, cpu - cpu_before, lag)
+
+
+async def warm_up(mj: FakeMJ | FakeRelay, discord: FakeDiscord, scale: float) -> None:
+    """A few long jobs first, whose progress moves at every refresh of the relay's table, so that the
+    bot has learned the refresh clock (it locks after WARM_UP_REFRESHES) as one that has been running a
+    while has; over once their images are in Discord."""
+    period = RELAY_REFRESH / scale
+    mj.set_duration("IMAGINE", (WARM_UP_REFRESHES + 1.5) * period)
+    for i in range(WARM_UP_JOBS):
+        user = discord.add_user(f"warm-up {i}")
+        prompt: dict[str, object] = {"prompt": f"warm-up job {i}"}
+        await discord.invoke("imagine", prompt, user_id=user, channel_id=discord.channel_id)
+    await discord.wait_for(lambda: len(mj.tasks) >= WARM_UP_JOBS, timeout=30)
+    mj.set_duration("IMAGINE", JOB_SECONDS / scale)
+
+    def images() -> int:
+        return sum(1 for m in discord.messages.values() if m.attachments)
+
+    await discord.wait_for(lambda: images() >= WARM_UP_JOBS, timeout=(WARM_UP_REFRESHES + 4) * period + 30)
 
 
 def figures(spec: RunSpec, mj: FakeMJ | FakeRelay, discord: FakeDiscord, seen: Observed) -> RunResult:
     finished_at = mj.upstream_success_at if isinstance(mj, FakeRelay) else mj.success_at
-    lags, table_lags = [], []
+    lags, table_lags, delivered = [], [], 0
     for interaction in seen.interactions:
         message = discord.messages.get(interaction.message_id or 0)
         if message is None or not message.attachments:
             continue
+        delivered += 1
         task_id = message.attachments[0].filename.split(".")[0]
         if task_id in finished_at:
             lags.append(message.attachment_added_at - finished_at[task_id])
         if task_id in mj.success_at:  # the relay's table; a proxy's own finish
             table_lags.append(message.attachment_added_at - mj.success_at[task_id])
     end = seen.started + seen.wall
-    polls = [r for r in mj.requests if r.route in POLL_ROUTES]
-    polls_in_run = sum(1 for r in polls if seen.started <= r.at <= end)
-    running = [(t.created, t.finish_time() or end) for t in mj.tasks.values()]
+    requests = [r for r in mj.requests if seen.started <= r.at <= end]  # the warm-up left out
+    polls = sum(1 for r in requests if r.route in POLL_ROUTES)
+    tasks = [t for t in mj.tasks.values() if t.created >= seen.started]
+    running = [(t.created, t.finish_time() or end) for t in tasks]
     running_seconds = overlap_seconds(running, seen.started, end)  # average running jobs × wall
     job_minutes = seen.wall * spec.scale / 60
-    lookups = mj.count("GET /mj/task/{id}/fetch")
-    task_minutes = sum(t.queue_delay + t.duration for t in mj.tasks.values()) * spec.scale / 60
+    lookups = sum(1 for r in requests if r.route == POLL_ROUTES[0])
+    task_minutes = sum(t.queue_delay + t.duration for t in tasks) * spec.scale / 60
     return RunResult(
         label=spec.mode,
         jobs=spec.jobs,
-        delivered=sum(1 for m in discord.messages.values() if m.attachments),
+        delivered=delivered,
         http_429=discord.rate_limited,
         lag=spread(lags),
         table_lag=spread(table_lags),
-        mj_rps=len(mj.requests) / seen.wall,
-        poll_rps=len(polls) / seen.wall,
+        mj_rps=len(requests) / seen.wall,
+        poll_rps=polls / seen.wall,
         polls_per_100_running=(
-            polls_in_run / job_minutes / (running_seconds / seen.wall / 100) if running_seconds else 0.0
+            polls / job_minutes / (running_seconds / seen.wall / 100) if running_seconds else 0.0
         ),
         fetches_per_task_minute=lookups / task_minutes if task_minutes else 0.0,
         peak_rss_mb=seen.peak_rss_mb,
