@@ -1,10 +1,40 @@
 """Load benchmark: the real bot (a process of its own) against the loopback fake MJ API and fake Discord.
 
-    .venv/bin/python -m bench.run --jobs 10 100 1000 --scale 10
+    .venv/bin/python -m bench.run --jobs 10 100 1000 [--profile relay|proxy] [--modes ...] [--scale 10]
 
-For each N it runs the bot twice on a fresh database: tuned (batch polling where the relay offers it,
-adaptive cadence, coalesced edits) and the naive baseline (a per-task poll every 5 s of job time, every
-change edited at once), and prints one table with the baseline beside it as a ratio.
+Profiles: `relay` (default) is new-api in front of a trueai midjourney-proxy (FakeRelay), whose own task
+table is refreshed every 15 s; `proxy` is a direct proxy that answers live (FakeMJ). Job times (45 s, 2 s
+queued), the table's refresh period and the bot's timing (bot/jobs/timing.py: poll intervals, the
+least gap between two batch rounds, the retry base) are divided by --scale.
+
+Modes, each on a fresh database: `batch` (the tuned bot: batch polls through list-by-condition,
+following the relay's refresh clock), `per-task` (no batch route: one fetch per task at an adaptive
+cadence) and `naive` (no batch route, a fetch every 5 s of job time per task, and
+bench/naive_writer.py: every change edited at once). Each run first warms the bot up with three long
+jobs over a few refreshes (the refresh clock locks after three), as a bot that has been running would
+be; the figures leave the warm-up out. Then N jobs arrive at 15/s over many channels and users, at
+most a couple per user at a time, so the per-user limit of running jobs never holds one back.
+
+Figures per run: jobs delivered, Discord 429s, the lag from a task's finish (upstream) and from the
+relay's table showing SUCCESS to its image in Discord (wall seconds), MJ requests per second, poll
+requests per minute of job time (wall × scale) per 100 running jobs, per-task fetches per task-minute,
+the bot's peak RSS, event-loop lag p99, CPU per job and the run's wall time (warm-up not counted).
+
+The bot before the refresh clock (commit d702a2c), against this checkout's harness and fakes:
+
+    git worktree add ../before d702a2c
+    .venv/bin/python -m bench.run --jobs 100 1000 --modes batch --scale 1 --bot-root ../before
+    .venv/bin/python -m bench.run --jobs 100 1000 --modes batch --scale 1    # after, to compare
+
+The old bot's 0.5 s floor between batch rounds is not scaled (it was not a setting): at --scale 10 it
+is a third of the 1.5 s refresh, so compare before and after at --scale 1, which takes about two
+minutes at N = 1000 (plus a minute of warm-up).
+
+--bot-root runs `python -m bench.bot_process` in that checkout, or `python -m bot` when it has no
+bench/naive_writer.py (then there is no naive mode and no loop-lag figure). The old bot reads
+EDIT_INTERVAL and COALESCE_EDITS, whose defaults are its tuned writer, its poll intervals from the
+environment (POLL_MIN_INTERVAL, …, scaled), and takes the relay's "" status
+for an unknown one (it keeps polling), which is fine for a run where every job succeeds.
 """
 
 from __future__ import annotations
@@ -13,6 +43,7 @@ import argparse
 import asyncio
 import contextlib
 import json
+import math
 import os
 import random
 import sys
@@ -21,174 +52,213 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.fakes.discord import FakeDiscord
-from tests.fakes.mj_api import FakeMJ
+from bench.report import RunResult, overlap_seconds, percentile, proc_figures, spread, table
+from tests.fakes.discord import FakeDiscord, FakeInteraction
+from tests.fakes.mj import FakeMJ, FakeRelay
 
 ROOT = Path(__file__).resolve().parents[1]
 USERS_PER_CHANNEL = 5
 JOBS_PER_CHANNEL = 10
-MIN_CHANNELS = 50
 ARRIVAL_RATE = 15.0  # jobs per second: under Discord's global 50 writes/s with progress edits beside
+JOB_SECONDS = 45.0  # a job's running time, divided by --scale
+QUEUE_SECONDS = 2.0  # its time in the upstream queue, divided by --scale
+RELAY_REFRESH = 15.0  # new-api's table refresh period, divided by --scale
+POLL_ROUTES = ("GET /mj/task/{id}/fetch", "POST /mj/task/list-by-condition")
+MODES = ("batch", "per-task", "naive")
+WARM_UP_JOBS = 3
+WARM_UP_REFRESHES = 3  # refreshes that moved rows before the refresh clock locks (LOCK_AFTER)
+
+
+def make_fake(profile: str, mode: str, scale: float) -> FakeMJ | FakeRelay:
+    """The MJ API for one run; only `batch` finds a batch route."""
+    job, queued = JOB_SECONDS / scale, QUEUE_SECONDS / scale
+    if profile == "proxy":
+        return FakeMJ(default_duration=job, batch_enabled=mode == "batch", queue_delay=queued)
+    relay = FakeRelay(refresh_period=RELAY_REFRESH / scale, default_duration=job, queue_delay=queued)
+    relay.batch_enabled = mode == "batch"  # else new-api answers its web page: the bot sees no batch route
+    return relay
+
+
+def is_current(bot_root: Path) -> bool:
+    """Whether the checkout has bench/bot_process.py with the naive writer and scaled timing."""
+    return (bot_root / "bench" / "naive_writer.py").exists()
+
+
+def bot_command(bot_root: Path, mode: str, scale: float, stats_path: Path) -> list[str]:
+    """The bot process: this checkout's (or --bot-root's) bench.bot_process, or `python -m bot` for an
+    old checkout without the naive writer."""
+    if is_current(bot_root):
+        naive = ["--naive"] if mode == "naive" else []
+        return [sys.executable, "-m", "bench.bot_process", str(stats_path), "--scale", str(scale), *naive]
+    return [sys.executable, "-m", "bot"]
+
+
+def bot_environment(mj: FakeMJ | FakeRelay, discord: FakeDiscord, spec: RunSpec, tmp: Path) -> dict[str, str]:
+    env = {
+        **os.environ,
+        "DISCORD_TOKEN": discord.bot_token,
+        "MJ_API_KEY": mj.api_key,
+        "MJ_BASE_URL": mj.base_url,
+        "DATABASE_PATH": str(tmp / "bench.sqlite3"),
+        "GUILD_ID": str(discord.guild_id),
+        "DISCORD_API_BASE": discord.api_base,
+    }
+    if not is_current(spec.bot_root):  # an old bot read its poll intervals from the environment
+        env["POLL_MIN_INTERVAL"] = str(6.0 / spec.scale)
+        env["POLL_MAX_INTERVAL"] = str(30.0 / spec.scale)
+        env["BATCH_POLL_INTERVAL"] = str(0.5 / spec.scale)
+    return env
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    jobs: int
+    mode: str
+    profile: str
+    scale: float
+    bot_root: Path
+    seed: int
 
 
 @dataclass
-class RunResult:
-    label: str
-    jobs: int
-    delivered: int
-    http_429: int
-    lag_p50: float
-    lag_p95: float
-    lag_p99: float
-    mj_rps: float
-    poll_rps: float
-    fetches_per_task_minute: float
-    peak_rss_mb: float
-    loop_lag_p99_ms: float
-    cpu_per_job_ms: float
+class Observed:
+    """What one run left behind, before it becomes figures."""
+
+    interactions: list[FakeInteraction]
+    started: float
     wall: float
+    peak_rss_mb: float
+    cpu_seconds: float
+    loop_lag: list[float]
 
 
-def percentile(values: list[float], q: float) -> float:
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
-
-
-def proc_figures(pid: int) -> tuple[float, float]:
-    """(peak RSS in MB, CPU seconds) of a live process, from /proc."""
-    with open(f"/proc/{pid}/status") as status:
-        hwm = next(int(line.split()[1]) for line in status if line.startswith("VmHWM"))
-    with open(f"/proc/{pid}/stat") as stat:
-        fields = stat.read().rsplit(")", 1)[1].split()
-    ticks = os.sysconf("SC_CLK_TCK")
-    return hwm / 1024, (int(fields[11]) + int(fields[12])) / ticks
-
-
-async def run_once(jobs: int, scale: float, mode: str, seed: int) -> RunResult:
-    naive = mode == "naive"
-    rng = random.Random(seed)
-    durations = {"IMAGINE": 45.0 / scale}
-    mj = FakeMJ(
-        default_duration=45.0 / scale,
-        durations=durations,
-        batch_enabled=mode == "batch",
-        queue_delay=2.0 / scale,
-    )
+async def run_once(spec: RunSpec) -> RunResult:
+    mj = make_fake(spec.profile, spec.mode, spec.scale)
     discord = FakeDiscord(validate_openapi=False)
     await mj.start()
     await discord.start()
+    try:
+        observed = await drive(spec, mj, discord)
+        return figures(spec, mj, discord, observed)
+    finally:
+        await discord.close()
+        await mj.close()
+
+
+async def drive(spec: RunSpec, mj: FakeMJ | FakeRelay, discord: FakeDiscord) -> Observed:
+    """Start the bot, warm it up, submit the jobs at ARRIVAL_RATE, wait until every image is in Discord
+    (or the deadline), and stop the bot."""
+    rng = random.Random(spec.seed)
     channels = [discord.channel_id] + [
-        discord.add_channel(f"c{i}") for i in range(max(4, jobs // JOBS_PER_CHANNEL - 1))
+        discord.add_channel(f"c{i}") for i in range(max(4, spec.jobs // JOBS_PER_CHANNEL - 1))
     ]
-    users = [discord.add_user(f"u{i}") for i in range(max(1, len(channels) * USERS_PER_CHANNEL))]
-    with tempfile.TemporaryDirectory() as tmp:
-        env = {
-            **os.environ,
-            "DISCORD_TOKEN": discord.bot_token,
-            "MJ_API_KEY": mj.api_key,
-            "MJ_BASE_URL": mj.base_url,
-            "DATABASE_PATH": str(Path(tmp) / "bench.sqlite3"),
-            "GUILD_ID": str(discord.guild_id),
-            "DISCORD_API_BASE": discord.api_base,
-            "POLL_MIN_INTERVAL": str(5.0 / scale if naive else 6.0 / scale),
-            "POLL_MAX_INTERVAL": str(5.0 / scale if naive else 30.0 / scale),
-            "BATCH_POLL_INTERVAL": "0.5",
-            "EDIT_INTERVAL": "0" if naive else "1.5",
-            "COALESCE_EDITS": "0" if naive else "1",
-        }
-        stats_path = Path(tmp) / "stats.json"
+    # Enough users that each has at most a couple of jobs in flight: the per-user limit never holds one.
+    user_count = max(len(channels) * USERS_PER_CHANNEL, math.ceil(spec.jobs / 2))
+    users = [discord.add_user(f"u{i}") for i in range(user_count)]
+
+    def delivered() -> int:
+        return sum(1 for m in discord.messages.values() if m.attachments)
+
+    with tempfile.TemporaryDirectory() as tmp_name, tempfile.TemporaryFile() as bot_log:
+        tmp = Path(tmp_name)
+        stats_path = tmp / "stats.json"
         bot = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bench.bot_process", str(stats_path), cwd=ROOT, env=env,
-            stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
-        )  # fmt: skip
-        await discord.wait_ready(timeout=30)
-        await asyncio.sleep(0.5)
-        started = time.monotonic()
-        interactions = []
-        for i in range(jobs):
-            channel = channels[i % len(channels)]
-            user = users[(i // len(channels)) % len(users)]
-            interactions.append(
-                await discord.invoke(
-                    "imagine", {"prompt": f"bench job {i}"}, user_id=user, channel_id=channel
+            *bot_command(spec.bot_root, spec.mode, spec.scale, stats_path),
+            cwd=spec.bot_root,
+            env=bot_environment(mj, discord, spec, tmp),
+            stdout=asyncio.subprocess.DEVNULL,
+            stderr=bot_log,  # a file, not a pipe: a chatty bot never blocks on it
+        )
+        try:
+            await discord.wait_ready(timeout=30)
+            await warm_up(mj, discord, spec.scale)
+            warm, (_, cpu_before) = delivered(), proc_figures(bot.pid)
+            started = time.monotonic()
+            interactions = []
+            for i in range(spec.jobs):
+                user, channel = users[i % len(users)], channels[i % len(channels)]
+                prompt: dict[str, object] = {"prompt": f"bench job {i}"}
+                interactions.append(await discord.invoke("imagine", prompt, user_id=user, channel_id=channel))
+                await asyncio.sleep(rng.expovariate(ARRIVAL_RATE))
+            slack = 120 if spec.mode == "naive" else 60
+            deadline = started + spec.jobs / ARRIVAL_RATE + JOB_SECONDS / spec.scale * 3 + slack
+            with contextlib.suppress(TimeoutError):
+                await discord.wait_for(
+                    lambda: delivered() - warm >= spec.jobs, timeout=deadline - time.monotonic()
                 )
-            )
-            await asyncio.sleep(rng.expovariate(ARRIVAL_RATE))
-        deadline = started + jobs / ARRIVAL_RATE + 45.0 / scale * 3 + (120 if naive else 60)
+            wall = time.monotonic() - started
+            rss, cpu = proc_figures(bot.pid)
+        finally:
+            if bot.returncode is None:
+                bot.terminate()
+            await bot.wait()
+        if bot.returncode not in (0, -15) or delivered() - warm < spec.jobs:
+            bot_log.seek(0)
+            routes = {r.route: mj.count(r.route) for r in mj.requests}
+            print(bot_log.read().decode(errors="replace")[-3000:], routes, file=sys.stderr)
+        lag = json.loads(stats_path.read_text())["loop_lag"] if stats_path.exists() else []
+    return Observed(interactions, started, wall, rss, cpu - cpu_before, lag)
 
-        def delivered() -> int:
-            return sum(1 for m in discord.messages.values() if m.attachments)
 
-        with contextlib.suppress(TimeoutError):
-            await discord.wait_for(lambda: delivered() >= jobs, timeout=deadline - time.monotonic())
-        wall = time.monotonic() - started
-        rss, cpu = proc_figures(bot.pid)
-        bot.terminate()
-        _, err = await bot.communicate()
-        if bot.returncode not in (0, -15) or delivered() < jobs:
-            print(
-                err.decode()[-3000:],
-                {r: mj.count(r) for r in {q.route for q in mj.requests}},
-                file=sys.stderr,
-            )
-        stats = json.loads(stats_path.read_text()) if stats_path.exists() else {"loop_lag": []}
+async def warm_up(mj: FakeMJ | FakeRelay, discord: FakeDiscord, scale: float) -> None:
+    """A few long jobs first, whose progress moves at every refresh of the relay's table, so that the
+    bot has learned the refresh clock (it locks after WARM_UP_REFRESHES) as one that has been running a
+    while has; over once their images are in Discord."""
+    period = RELAY_REFRESH / scale
+    mj.set_duration("IMAGINE", (WARM_UP_REFRESHES + 1.5) * period)
+    for i in range(WARM_UP_JOBS):
+        user = discord.add_user(f"warm-up {i}")
+        prompt: dict[str, object] = {"prompt": f"warm-up job {i}"}
+        await discord.invoke("imagine", prompt, user_id=user, channel_id=discord.channel_id)
+    await discord.wait_for(lambda: len(mj.tasks) >= WARM_UP_JOBS, timeout=30)
+    mj.set_duration("IMAGINE", JOB_SECONDS / scale)
 
-    lags = []
-    for interaction in interactions:
+    def images() -> int:
+        return sum(1 for m in discord.messages.values() if m.attachments)
+
+    await discord.wait_for(lambda: images() >= WARM_UP_JOBS, timeout=(WARM_UP_REFRESHES + 4) * period + 30)
+
+
+def figures(spec: RunSpec, mj: FakeMJ | FakeRelay, discord: FakeDiscord, seen: Observed) -> RunResult:
+    finished_at = mj.upstream_success_at if isinstance(mj, FakeRelay) else mj.success_at
+    lags, table_lags, delivered = [], [], 0
+    for interaction in seen.interactions:
         message = discord.messages.get(interaction.message_id or 0)
         if message is None or not message.attachments:
             continue
+        delivered += 1
         task_id = message.attachments[0].filename.split(".")[0]
-        if task_id in mj.success_at:
-            lags.append(message.attachment_added_at - mj.success_at[task_id])
-    lookups = mj.count("GET /mj/task/{id}/fetch")
-    task_minutes = sum(t.queue_delay + t.duration for t in mj.tasks.values()) * scale / 60
-    result = RunResult(
-        label=mode,
-        jobs=jobs,
-        delivered=delivered(),
+        if task_id in finished_at:
+            lags.append(message.attachment_added_at - finished_at[task_id])
+        if task_id in mj.success_at:  # the relay's table; a proxy's own finish
+            table_lags.append(message.attachment_added_at - mj.success_at[task_id])
+    end = seen.started + seen.wall
+    requests = [r for r in mj.requests if seen.started <= r.at <= end]  # the warm-up left out
+    polls = sum(1 for r in requests if r.route in POLL_ROUTES)
+    tasks = [t for t in mj.tasks.values() if t.created >= seen.started]
+    running = [(t.created, t.finish_time() or end) for t in tasks]
+    running_seconds = overlap_seconds(running, seen.started, end)  # average running jobs × wall
+    job_minutes = seen.wall * spec.scale / 60
+    lookups = sum(1 for r in requests if r.route == POLL_ROUTES[0])
+    task_minutes = sum(t.queue_delay + t.duration for t in tasks) * spec.scale / 60
+    return RunResult(
+        label=spec.mode,
+        jobs=spec.jobs,
+        delivered=delivered,
         http_429=discord.rate_limited,
-        lag_p50=percentile(lags, 0.5),
-        lag_p95=percentile(lags, 0.95),
-        lag_p99=percentile(lags, 0.99),
-        mj_rps=len(mj.requests) / wall,
-        poll_rps=sum(mj.count(r) for r in ("GET /mj/task/{id}/fetch", "POST /mj/task/list-by-condition"))
-        / wall,
+        lag=spread(lags),
+        table_lag=spread(table_lags),
+        mj_rps=len(requests) / seen.wall,
+        poll_rps=polls / seen.wall,
+        polls_per_100_running=(
+            polls / job_minutes / (running_seconds / seen.wall / 100) if running_seconds else 0.0
+        ),
         fetches_per_task_minute=lookups / task_minutes if task_minutes else 0.0,
-        peak_rss_mb=rss,
-        loop_lag_p99_ms=percentile(stats["loop_lag"], 0.99) * 1000,
-        cpu_per_job_ms=cpu / jobs * 1000,
-        wall=wall,
+        peak_rss_mb=seen.peak_rss_mb,
+        loop_lag_p99_ms=percentile(seen.loop_lag, 0.99) * 1000,
+        cpu_per_job_ms=seen.cpu_seconds / spec.jobs * 1000,
+        wall=seen.wall,
     )
-    await discord.close()
-    await mj.close()
-    return result
-
-
-def table(rows: list[list[RunResult]]) -> str:
-    header = (
-        "| N | run | delivered | Discord 429s | finish→image lag p50/p95/p99 s | MJ req/s (polls) | per-task fetches per task-minute "
-        "| peak RSS MB | loop lag p99 ms | CPU ms/job |"
-    )
-    lines = [header, "|" + "---|" * 10]
-    for runs in rows:
-        for r in runs:
-            lines.append(
-                f"| {r.jobs} | {r.label} | {r.delivered}/{r.jobs} | {r.http_429} | "
-                f"{r.lag_p50:.2f}/{r.lag_p95:.2f}/{r.lag_p99:.2f} | {r.mj_rps:.1f} ({r.poll_rps:.1f}) | {r.fetches_per_task_minute:.1f} | "
-                f"{r.peak_rss_mb:.0f} | {r.loop_lag_p99_ms:.1f} | {r.cpu_per_job_ms:.1f} |"
-            )
-        batch, naive = runs[0], runs[-1]
-        per_task = next((r for r in runs if r.label == "per-task"), naive)
-        lines.append(
-            f"| {batch.jobs} | naive ÷ batch | | | {naive.lag_p50 / batch.lag_p50:.1f}× p50 | "
-            f"{naive.poll_rps / batch.poll_rps:.1f}× polls | {naive.fetches_per_task_minute / max(per_task.fetches_per_task_minute, 1e-9):.1f}× vs per-task | "
-            f"{naive.peak_rss_mb / batch.peak_rss_mb:.2f}× | {naive.loop_lag_p99_ms / max(batch.loop_lag_p99_ms, 1e-9):.1f}× | "
-            f"{naive.cpu_per_job_ms / batch.cpu_per_job_ms:.1f}× |"
-        )
-    return "\n".join(lines)
 
 
 async def main() -> None:
@@ -197,14 +267,22 @@ async def main() -> None:
     )
     parser.add_argument("--jobs", type=int, nargs="+", default=[10, 100])
     parser.add_argument("--scale", type=float, default=10.0, help="job times are divided by this")
-    parser.add_argument("--modes", nargs="+", default=["batch", "per-task", "naive"])
+    parser.add_argument("--profile", choices=("relay", "proxy"), default="relay")
+    parser.add_argument("--modes", nargs="+", choices=MODES, default=list(MODES))
+    parser.add_argument("--bot-root", type=Path, default=ROOT, help="the checkout whose bot runs")
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
+    bot_root = args.bot_root.resolve()
+    if not (bot_root / "bot" / "__main__.py").exists():
+        parser.error(f"--bot-root {args.bot_root} holds no bot/__main__.py")
+    if "naive" in args.modes and not (bot_root / "bench" / "naive_writer.py").exists():
+        parser.error(f"--bot-root {args.bot_root} has no bench/naive_writer.py: leave out the naive mode")
     rows = []
     for n in args.jobs:
         runs = []
         for mode in args.modes:
-            result = await run_once(n, args.scale, mode, args.seed)
+            spec = RunSpec(n, mode, args.profile, args.scale, bot_root, args.seed)
+            result = await run_once(spec)
             print(f"N={n} {mode}: {result.delivered}/{n} delivered in {result.wall:.0f}s", file=sys.stderr)
             runs.append(result)
         rows.append(runs)

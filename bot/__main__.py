@@ -16,6 +16,7 @@ import discord
 from bot import __version__, setup_check, startup
 from bot.app import MJBot
 from bot.config import Settings, SettingsError
+from bot.delivery import Writer
 from bot.discord_api import use_rest_base
 from bot.jobs.timing import DEFAULT_TIMING, Timing
 from bot.mj.client import MJClient
@@ -28,10 +29,14 @@ USER_AGENT = f"mj-discord-bot/{__version__} discord.py/{discord.__version__} aio
 
 
 @contextlib.asynccontextmanager
-async def open_bot(settings: Settings, *, timing: Timing = DEFAULT_TIMING) -> AsyncIterator[MJBot]:
+async def open_bot(
+    settings: Settings, *, timing: Timing = DEFAULT_TIMING, writer_class: type[Writer] = Writer
+) -> AsyncIterator[MJBot]:
     """Open the database and the one HTTP session, build the bot; close all of them on the way out.
 
-    `timing`: how fast the engine polls and retries (tests and the benchmark pass faster values)."""
+    Tests and the benchmark pass a faster `timing` (how often the engine polls and retries); the
+    benchmark also passes its naive baseline as `writer_class`.
+    """
     if settings.discord_api_base:
         use_rest_base(settings.discord_api_base)
     store = await Store.open(settings.database_path)
@@ -45,7 +50,7 @@ async def open_bot(settings: Settings, *, timing: Timing = DEFAULT_TIMING) -> As
                 timeout=timing.mj_timeout,
                 mode_flag=settings.mj_mode_flag,
             )
-            bot = MJBot(settings=settings, store=store, mj=mj, timing=timing)
+            bot = MJBot(settings=settings, store=store, mj=mj, timing=timing, writer_class=writer_class)
             try:
                 yield bot
             finally:

@@ -55,7 +55,15 @@ class Tree(app_commands.CommandTree["MJBot"]):
 class MJBot(commands.Bot):
     clicks: ClickHandler
 
-    def __init__(self, *, settings: Settings, store: Store, mj: MJClient, timing: Timing) -> None:
+    def __init__(
+        self,
+        *,
+        settings: Settings,
+        store: Store,
+        mj: MJClient,
+        timing: Timing,
+        writer_class: type[Writer] = Writer,
+    ) -> None:
         intents = discord.Intents.none()
         intents.guilds = True
         super().__init__(
@@ -70,7 +78,7 @@ class MJBot(commands.Bot):
         self.mj = mj
         self.registry = TaskRegistry()
         self.policies = Policies(store)
-        self.writer = Writer(self, store, mj)
+        self.writer = writer_class(self, store, mj)
         self.item_templates: dict[type[discord.ui.DynamicItem[Any]], re.Pattern[str]] = {}
         self.windows = WindowRouter()  # submitted modals, by the formats the cogs add
         self.alerts = OperatorAlerts(self, store, self.policies, self.registry)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import json
 import logging
 import socket
 from collections.abc import AsyncIterator, Iterator
@@ -11,6 +12,7 @@ from datetime import UTC, datetime
 
 import aiohttp
 import pytest
+from aiohttp import web
 from PIL import Image
 
 from bot.mj.client import MJClient
@@ -337,6 +339,33 @@ async def test_batch_fetch_and_its_absence(client: MJClient, fake_mj: FakeMJ) ->
     with pytest.raises(MJBatchUnsupported):
         await client.fetch_many(ids)
     assert fake_mj.count(BATCH) == 3, "an unsupported batch is not retried"
+
+
+async def test_an_answer_that_arrives_in_pieces_is_read_whole(session: aiohttp.ClientSession) -> None:
+    """A batch of many tasks is larger than one read: the client waits for the rest of the body."""
+    tasks = [{**SPEC_TASK, "id": str(1781524258075013 + i)} for i in range(200)]
+    body = json.dumps(tasks).encode()
+
+    async def list_by_condition(request: web.Request) -> web.StreamResponse:
+        response = web.StreamResponse(headers={"Content-Type": "application/json"})
+        response.content_length = len(body)
+        await response.prepare(request)
+        await response.write(body[:1000])
+        await asyncio.sleep(0.05)  # the rest comes later, as it does over a network
+        await response.write(body[1000:])
+        return response
+
+    app = web.Application()
+    app.router.add_post("/mj/task/list-by-condition", list_by_condition)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    try:
+        client = make_client(session, f"http://127.0.0.1:{runner.addresses[0][1]}")
+        fetched = await client.fetch_many([str(task["id"]) for task in tasks])
+        assert [task.id for task in fetched] == [task["id"] for task in tasks]
+    finally:
+        await runner.cleanup()
 
 
 # -- refusals ---------------------------------------------------------------------------------------

@@ -59,6 +59,7 @@ class Engine:
             cadence=Cadence(timing.poll_min, timing.poll_max),
             # One batch request costs the same for one task or five hundred: no reason to back off.
             batch_cadence=Cadence(timing.batch_poll, timing.batch_poll, jitter=0.0),
+            batch_gap=timing.batch_gap,
         )
         writer.report_to(self._results)
 

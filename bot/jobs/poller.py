@@ -68,7 +68,7 @@ class Poller:
         cadence: Cadence,
         batch_cadence: Cadence,
         batch_size: int = 1000,
-        batch_rate: float = 2.0,
+        batch_gap: float = 0.5,
         concurrency: int = 16,
     ) -> None:
         self._mj = mj
@@ -77,7 +77,7 @@ class Poller:
         self._cadence = cadence
         self._batch_cadence = batch_cadence
         self._batch_size = batch_size
-        self._batch_gap = 1.0 / batch_rate
+        self._batch_gap = batch_gap  # the least time between two batch requests
         self._slots = asyncio.Semaphore(concurrency)
         self._watches: dict[int, _Watch] = {}
         self._heap: list[tuple[float, int]] = []

@@ -50,10 +50,19 @@ _CHUNK = 64 * 1024
 _IMAGE_GONE_STATUSES = (400, 403, 404, 410)
 
 
+async def _read_upto(response: aiohttp.ClientResponse, limit: int) -> bytes:
+    """The body, or its first `limit` bytes. One read answers with what has arrived so far, which for a
+    batch of many tasks is not the whole body: read until it ends."""
+    body = bytearray()
+    while len(body) < limit and (chunk := await response.content.read(limit - len(body))):
+        body += chunk
+    return bytes(body)
+
+
 async def _read_capped(response: aiohttp.ClientResponse, limit: int = MAX_JSON_BYTES) -> bytes:
     if response.content_length is not None and response.content_length > limit:
         raise MJAnswerTooLarge(f"The MJ API sent an answer of {response.content_length} bytes.")
-    raw = await response.content.read(limit + 1)
+    raw = await _read_upto(response, limit + 1)
     if len(raw) > limit:
         raise MJAnswerTooLarge(f"The MJ API sent an answer of more than {limit} bytes.")
     return raw
@@ -186,7 +195,7 @@ class MJClient:
     async def _status_error(self, response: aiohttp.ClientResponse, errors: Mapping[int, MJError]) -> MJError:
         if response.status in errors:
             return errors[response.status]
-        raw = await response.content.read(_ERROR_BODY_LIMIT)
+        raw = await _read_upto(response, _ERROR_BODY_LIMIT)
         return error_for(response.status, raw, secret=self._api_key)
 
     async def _retrying(self, what: str, call: Callable[[], Awaitable[T]]) -> T:
