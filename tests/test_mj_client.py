@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import io
 import json
 import logging
@@ -15,8 +16,9 @@ import pytest
 from aiohttp import web
 from PIL import Image
 
-from bot.mj.client import MJClient
+from bot.mj.client import MAX_JSON_BYTES, MJClient
 from bot.mj.errors import (
+    MJAnswerTooLarge,
     MJAuthError,
     MJBatchUnsupported,
     MJImageGone,
@@ -99,6 +101,18 @@ def make_client(
     options: dict[str, object] = {"user_agent": UA, "timeout": 1.0, "backoff": 0.01, "backoff_max": 0.05}
     options.update(kw)
     return MJClient(session, base_url, key, **options)  # type: ignore[arg-type]
+
+
+@contextlib.asynccontextmanager
+async def serve(app: web.Application) -> AsyncIterator[str]:
+    """A one-off server on 127.0.0.1 for answers the fakes do not give; yields its base URL."""
+    runner = web.AppRunner(app)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    try:
+        yield f"http://127.0.0.1:{runner.addresses[0][1]}"
+    finally:
+        await runner.cleanup()
 
 
 @pytest.fixture
@@ -357,15 +371,9 @@ async def test_an_answer_that_arrives_in_pieces_is_read_whole(session: aiohttp.C
 
     app = web.Application()
     app.router.add_post("/mj/task/list-by-condition", list_by_condition)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", 0).start()
-    try:
-        client = make_client(session, f"http://127.0.0.1:{runner.addresses[0][1]}")
-        fetched = await client.fetch_many([str(task["id"]) for task in tasks])
-        assert [task.id for task in fetched] == [task["id"] for task in tasks]
-    finally:
-        await runner.cleanup()
+    async with serve(app) as base_url:
+        fetched = await make_client(session, base_url).fetch_many([str(task["id"]) for task in tasks])
+    assert [task.id for task in fetched] == [task["id"] for task in tasks]
 
 
 # -- refusals ---------------------------------------------------------------------------------------
@@ -537,3 +545,32 @@ async def test_probe(fake_mj: FakeMJ, session: aiohttp.ClientSession) -> None:
     assert client.request_counts[FETCH] == 5
     with pytest.raises(MJTransientError):
         await make_client(session, closed_port_url(), retries=1).probe()
+
+
+@pytest.mark.parametrize("declared", [True, False], ids=["with-length", "streamed"])
+async def test_an_answer_larger_than_the_cap_is_refused_unread(
+    session: aiohttp.ClientSession, declared: bool
+) -> None:
+    """A hostile or broken relay cannot make the bot hold an answer of any size in memory."""
+    chunk = b" " * (1024 * 1024)
+    sent: list[int] = []
+
+    async def fetch(request: web.Request) -> web.StreamResponse:
+        response = web.StreamResponse(headers={"Content-Type": "application/json"})
+        if declared:
+            response.content_length = MAX_JSON_BYTES * 4
+        await response.prepare(request)
+        for _ in range(MAX_JSON_BYTES * 4 // len(chunk)):
+            try:
+                await response.write(chunk)
+            except ConnectionError:
+                break
+            sent.append(len(chunk))
+        return response
+
+    app = web.Application()
+    app.router.add_get("/mj/task/{id}/fetch", fetch)
+    async with serve(app) as base_url:
+        with pytest.raises(MJAnswerTooLarge):
+            await make_client(session, base_url, retries=0).fetch("1")
+    assert sum(sent) < MAX_JSON_BYTES * 4, "the client stopped reading long before the end"
