@@ -16,6 +16,7 @@ class RunResult:
     http_429: int
     lag: tuple[float, float, float]  # finish (upstream SUCCESS) → image, p50/p95/p99 s
     table_lag: tuple[float, float, float]  # the relay's table showing SUCCESS → image, p50/p95/p99 s
+    seen_lag: tuple[float, float, float]  # the table showing SUCCESS → a poll answered with it (the relay)
     mj_rps: float
     poll_rps: float
     polls_per_100_running: float  # poll requests per minute of job time per 100 running jobs
@@ -68,6 +69,11 @@ COLUMNS: list[Column] = [
         "finish→image lag p50/p95/p99 s",
         lambda r: _lags(r.lag),
         lambda n, b: f"{_ratio(n.lag[0], b.lag[0])} p50",
+    ),
+    (
+        "table SUCCESS→poll saw it p50/p95/p99 s",
+        lambda r: _lags(r.seen_lag),
+        lambda n, b: f"{_ratio(n.seen_lag[0], b.seen_lag[0])} p50",
     ),
     (
         "table SUCCESS→image lag p50/p95/p99 s",

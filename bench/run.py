@@ -16,7 +16,9 @@ be; the figures leave the warm-up out. Then N jobs arrive at 15/s over many chan
 most a couple per user at a time, so the per-user limit of running jobs never holds one back.
 
 Figures per run: jobs delivered, Discord 429s, the lag from a task's finish (upstream) and from the
-relay's table showing SUCCESS to its image in Discord (wall seconds), MJ requests per second, poll
+relay's table showing SUCCESS to its image in Discord (wall seconds), the lag from the table showing
+SUCCESS to the first poll the relay answered with it (what the refresh clock controls; Discord's rate
+limits come after), MJ requests per second, poll
 requests per minute of job time (wall × scale) per 100 running jobs, per-task fetches per task-minute,
 the bot's peak RSS, event-loop lag p99, CPU per job and the run's wall time (warm-up not counted).
 
@@ -221,7 +223,7 @@ async def warm_up(mj: FakeMJ | FakeRelay, discord: FakeDiscord, scale: float) ->
 
 def figures(spec: RunSpec, mj: FakeMJ | FakeRelay, discord: FakeDiscord, seen: Observed) -> RunResult:
     finished_at = mj.upstream_success_at if isinstance(mj, FakeRelay) else mj.success_at
-    lags, table_lags, delivered = [], [], 0
+    lags, table_lags, seen_lags, delivered = [], [], [], 0
     for interaction in seen.interactions:
         message = discord.messages.get(interaction.message_id or 0)
         if message is None or not message.attachments:
@@ -232,6 +234,8 @@ def figures(spec: RunSpec, mj: FakeMJ | FakeRelay, discord: FakeDiscord, seen: O
             lags.append(message.attachment_added_at - finished_at[task_id])
         if task_id in mj.success_at:  # the relay's table; a proxy's own finish
             table_lags.append(message.attachment_added_at - mj.success_at[task_id])
+        if isinstance(mj, FakeRelay) and task_id in mj.success_served_at:
+            seen_lags.append(mj.success_served_at[task_id] - mj.success_at[task_id])
     end = seen.started + seen.wall
     requests = [r for r in mj.requests if seen.started <= r.at <= end]  # the warm-up left out
     polls = sum(1 for r in requests if r.route in POLL_ROUTES)
@@ -248,6 +252,7 @@ def figures(spec: RunSpec, mj: FakeMJ | FakeRelay, discord: FakeDiscord, seen: O
         http_429=discord.rate_limited,
         lag=spread(lags),
         table_lag=spread(table_lags),
+        seen_lag=spread(seen_lags),
         mj_rps=len(requests) / seen.wall,
         poll_rps=polls / seen.wall,
         polls_per_100_running=(

@@ -131,6 +131,7 @@ class FakeRelay(UpstreamKnobs):
         self.charges: list[Charge] = []
         self.refunds: list[Charge] = []
         self.success_at: dict[str, float] = {}
+        self.success_served_at: dict[str, float] = {}  # when a poll first answered it as SUCCESS
         self.refreshes = 0
         self.base_url = ""
         self._closing = asyncio.Event()

@@ -7,6 +7,7 @@ import json
 import logging
 import time
 from collections import deque
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 import aiohttp
@@ -43,6 +44,7 @@ class RelayRoutes:
         row = self.relay.table_row(request.match_info["id"])
         if row is None:
             return mj_error(4, "task_no_found")  # sic: "no_found" here, "not_found" in submit
+        self._note_served([row.mj_id])
         return web.Response(
             body=go_json(dto(row, self.relay.forward_base())).encode(), content_type="application/json"
         )
@@ -66,7 +68,15 @@ class RelayRoutes:
             return sniffed(go_json(error, sort_keys=True).encode(), 400)
         wanted = set(ids or [])
         rows = [dto(row, self.relay.forward_base()) for row in self.relay.rows if row.mj_id in wanted]
+        self._note_served(wanted)
         return web.Response(body=go_json(rows).encode(), content_type="application/json")
+
+    def _note_served(self, ids: Iterable[str]) -> None:
+        """For the bench: when a poll first saw each task as SUCCESS (the row fetch answers with)."""
+        now = time.monotonic()
+        for mj_id in ids:
+            if mj_id in self.relay.success_at:
+                self.relay.success_served_at.setdefault(mj_id, now)
 
     async def image(self, request: web.Request) -> web.StreamResponse:
         """relay/mjproxy_handler.go RelayMidjourneyImage: no auth, any user's task; upstream's image
