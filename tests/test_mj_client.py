@@ -16,7 +16,7 @@ import pytest
 from aiohttp import web
 from PIL import Image
 
-from bot.mj.client import MAX_JSON_BYTES, MJClient
+from bot.mj.client import MJClient
 from bot.mj.errors import (
     MJAnswerTooLarge,
     MJAuthError,
@@ -30,6 +30,7 @@ from bot.mj.errors import (
     MJUserAgentRefused,
 )
 from bot.mj.models import SubmitResult, Task, TaskAction, TaskButton, TaskStatus
+from bot.mj.reading import MAX_JSON_BYTES
 from tests.fakes.mj_api import FakeMJ
 
 IMAGINE = "POST /mj/submit/imagine"

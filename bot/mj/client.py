@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import collections
-import json
 import logging
 import random
 from collections.abc import Awaitable, Callable, Mapping, Sequence
@@ -17,12 +16,10 @@ from bot.backoff import backoff
 from bot.mj.answers import error_for
 from bot.mj.billing import Balance
 from bot.mj.errors import (
-    MJAnswerTooLarge,
     MJBatchUnsupported,
     MJError,
     MJHTTPError,
     MJImageGone,
-    MJImageTooLarge,
     MJMalformedResponse,
     MJSubmitUncertain,
     MJTaskNotFound,
@@ -30,6 +27,15 @@ from bot.mj.errors import (
     MJTransientError,
 )
 from bot.mj.models import SubmitResult, Task
+from bot.mj.reading import (
+    ERROR_BODY_LIMIT,
+    each_task,
+    image_reader,
+    read_batch,
+    read_json,
+    read_submit,
+    read_upto,
+)
 
 log = logging.getLogger(__name__)
 
@@ -43,55 +49,8 @@ PROBE_TASK_ID = "0"  # a task id no API knows: fetching it proves the key and th
 
 SUBSCRIPTION = "GET /v1/dashboard/billing/subscription"
 USAGE = "GET /v1/dashboard/billing/usage"
-MAX_JSON_BYTES = 8 * 1024 * 1024  # a batch of 500 tasks with their buttons is about 1 MB
-_ERROR_BODY_LIMIT = 4096
-_CHUNK = 64 * 1024
 # Statuses whose answer is an image route's verdict on the image itself: it will not come back.
 _IMAGE_GONE_STATUSES = (400, 403, 404, 410)
-
-
-async def _read_upto(response: aiohttp.ClientResponse, limit: int) -> bytes:
-    """The body, or its first `limit` bytes. One read answers with what has arrived so far, which for a
-    batch of many tasks is not the whole body: read until it ends."""
-    body = bytearray()
-    while len(body) < limit and (chunk := await response.content.read(limit - len(body))):
-        body += chunk
-    return bytes(body)
-
-
-async def _read_capped(response: aiohttp.ClientResponse, limit: int = MAX_JSON_BYTES) -> bytes:
-    if response.content_length is not None and response.content_length > limit:
-        raise MJAnswerTooLarge(f"The MJ API sent an answer of {response.content_length} bytes.")
-    raw = await _read_upto(response, limit + 1)
-    if len(raw) > limit:
-        raise MJAnswerTooLarge(f"The MJ API sent an answer of more than {limit} bytes.")
-    return raw
-
-
-async def _read_json(response: aiohttp.ClientResponse) -> object:
-    """The parsed JSON body; an empty body (or HTTP 204) is None; anything that is not JSON is malformed."""
-    raw = await _read_capped(response)
-    if not raw.strip():
-        return None
-    try:
-        data: object = json.loads(raw)
-    except ValueError as err:
-        raise MJMalformedResponse(
-            f"The MJ API answered with something that is not JSON ({response.content_type})."
-        ) from err
-    return data
-
-
-async def _read_batch(response: aiohttp.ClientResponse) -> object:
-    """A batch answer. A web page instead is a relay without the route: new-api answers unknown paths with
-    its web UI's index.html, HTTP 200 (router/web-router.go NoRoute)."""
-    if response.content_type == "text/html":
-        raise MJBatchUnsupported("The MJ API answered a batch fetch with a web page: it has no such route.")
-    return await _read_json(response)
-
-
-async def _read_submit(response: aiohttp.ClientResponse) -> SubmitResult:
-    return SubmitResult.from_api(await _read_json(response))
 
 
 def _nothing_sent(err: MJTransientError) -> bool:
@@ -101,17 +60,6 @@ def _nothing_sent(err: MJTransientError) -> bool:
     or an answer that says so (the relay's code 5, no channel, HTTP 429) proves nothing was stored.
     """
     return err.nothing_stored or isinstance(err.__cause__, aiohttp.ClientConnectorError)
-
-
-def _each_task(items: list[object]) -> list[Task]:
-    """Every well-formed task of a batch answer: one bad item never costs the others."""
-    tasks: list[Task] = []
-    for item in items:
-        try:
-            tasks.append(Task.from_api(item))
-        except MJMalformedResponse as err:
-            log.warning("Skipped a malformed task in a batch answer: %s", err)
-    return tasks
 
 
 class MJClient:
@@ -195,7 +143,7 @@ class MJClient:
     async def _status_error(self, response: aiohttp.ClientResponse, errors: Mapping[int, MJError]) -> MJError:
         if response.status in errors:
             return errors[response.status]
-        raw = await _read_upto(response, _ERROR_BODY_LIMIT)
+        raw = await read_upto(response, ERROR_BODY_LIMIT)
         return error_for(response.status, raw, secret=self._api_key)
 
     async def _retrying(self, what: str, call: Callable[[], Awaitable[T]]) -> T:
@@ -224,7 +172,7 @@ class MJClient:
         route = f"POST {path}"
 
         async def call() -> SubmitResult:
-            return await self._request("POST", route, path, read=_read_submit, body=body, submit=True)
+            return await self._request("POST", route, path, read=read_submit, body=body, submit=True)
 
         return await self._retrying(route, call)
 
@@ -266,7 +214,7 @@ class MJClient:
 
         async def call() -> Task:
             missing = MJTaskNotFound(404, f"The MJ API does not know task {task_id}.")
-            data = await self._request("GET", FETCH, path, read=_read_json, errors={404: missing})
+            data = await self._request("GET", FETCH, path, read=read_json, errors={404: missing})
             if data is None:
                 raise missing
             return Task.from_api(data)
@@ -288,7 +236,7 @@ class MJClient:
                 "POST",
                 FETCH_MANY,
                 "/mj/task/list-by-condition",
-                read=_read_batch,
+                read=read_batch,
                 body=body,
                 errors=unsupported,
             )
@@ -296,7 +244,7 @@ class MJClient:
                 raise MJBatchUnsupported(
                     "The MJ API answered a batch fetch with something that is not a list."
                 )
-            return _each_task(data)
+            return each_task(data)
 
         return await self._retrying(FETCH_MANY, call)
 
@@ -306,24 +254,9 @@ class MJClient:
             raise ValueError("a task id is required")
         path = f"/mj/image/{quote(task_id, safe='')}"
 
-        async def read(response: aiohttp.ClientResponse) -> tuple[bytes, str]:
-            content_type = response.content_type
-            if content_type.startswith("text/") or content_type == "application/json":
-                raise MJMalformedResponse(f"The MJ API answered the image request with {content_type}.")
-            if response.content_length is not None and response.content_length > max_bytes:
-                raise MJImageTooLarge(f"The image has {response.content_length} bytes, over {max_bytes}.")
-            data = bytearray()
-            async for chunk in response.content.iter_chunked(_CHUNK):
-                data += chunk
-                if len(data) > max_bytes:
-                    raise MJImageTooLarge(f"The image is larger than {max_bytes} bytes.")
-            if not data:
-                raise MJMalformedResponse("The MJ API answered the image request with an empty body.")
-            return bytes(data), content_type
-
         async def call() -> tuple[bytes, str]:
             try:
-                return await self._request("GET", IMAGE, path, read=read)
+                return await self._request("GET", IMAGE, path, read=image_reader(max_bytes))
             except (MJHTTPError, MJTransientError) as err:
                 # The relay streams the CDN's own refusal (an expired link) or says it lost the task.
                 if isinstance(err, MJTransientError) or err.status not in _IMAGE_GONE_STATUSES:
@@ -337,8 +270,8 @@ class MJClient:
 
         async def call() -> Balance | None:
             try:
-                subscription = await self._request("GET", SUBSCRIPTION, SUBSCRIPTION[4:], read=_read_json)
-                usage = await self._request("GET", USAGE, USAGE[4:], read=_read_json)
+                subscription = await self._request("GET", SUBSCRIPTION, SUBSCRIPTION[4:], read=read_json)
+                usage = await self._request("GET", USAGE, USAGE[4:], read=read_json)
             except (MJHTTPError, MJMalformedResponse):
                 return None  # no such routes: a 404, or a web page where JSON belongs
             return Balance.from_api(subscription, usage)
@@ -355,7 +288,7 @@ class MJClient:
 
         async def call() -> None:
             try:
-                await self._request("GET", FETCH, path, read=_read_json)
+                await self._request("GET", FETCH, path, read=read_json)
             except MJTaskNotFound:
                 pass  # new-api: 400 task_no_found; midjourney-proxy: 204
             except MJHTTPError as err:
