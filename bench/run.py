@@ -18,9 +18,9 @@ most a couple per user at a time, so the per-user limit of running jobs never ho
 Figures per run: jobs delivered, Discord 429s, the lag from a task's finish (upstream) and from the
 relay's table showing SUCCESS to its image in Discord (wall seconds), the lag from the table showing
 SUCCESS to the first poll the relay answered with it (what the refresh clock controls; Discord's rate
-limits come after), MJ requests per second, poll
-requests per minute of job time (wall × scale) per 100 running jobs, per-task fetches per task-minute,
-the bot's peak RSS, event-loop lag p99, CPU per job and the run's wall time (warm-up not counted).
+limits come after), MJ requests per second, poll requests per minute of job time (wall × scale) per
+100 running jobs, per-task fetches per task-minute, the bot's peak RSS, event-loop lag p99, CPU per job
+and the run's wall time (warm-up not counted).
 
 The bot before the refresh clock (commit d702a2c), against this checkout's harness and fakes:
 
