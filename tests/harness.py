@@ -20,7 +20,9 @@ from tests.fakes.mj_api import FakeMJ
 
 RELAY_REFRESH_PERIOD = 0.4  # seconds between two refreshes of the fake relay's table; the real one's is 15
 # Minutes squeezed into seconds; the batch cadence polls a few times per refresh, so the clock can lock.
-FAST_TIMING = Timing(poll_min=0.2, poll_max=0.6, batch_poll=0.1, retry_base=5.0, mj_timeout=5.0)
+FAST_TIMING = Timing(
+    poll_min=0.2, poll_max=0.6, batch_poll=0.1, batch_gap=0.1, retry_base=5.0, mj_timeout=5.0
+)
 
 
 def make_settings(

@@ -6,6 +6,7 @@ from dataclasses import replace
 
 from bot.app import MJBot
 from bot.config import Settings
+from bot.jobs.timing import BATCH_GAP
 from bot.models import JobStatus, NewJob, Reason, ReasonCode
 from tests.fakes.discord import FakeDiscord
 from tests.fakes.mj_api import FakeMJ
@@ -56,14 +57,15 @@ async def test_batch_polling_stays_under_two_requests_a_second(
     settings: Settings, fake_discord: FakeDiscord, fake_mj: FakeMJ
 ) -> None:
     fake_mj.default_duration = 3.0
-    async with running_bot(settings, fake_discord, replace(FAST_TIMING, batch_poll=0.2)) as bot:
+    timing = replace(FAST_TIMING, batch_poll=0.2, batch_gap=BATCH_GAP)  # production's least gap: 0.5 s
+    async with running_bot(settings, fake_discord, timing) as bot:
         assert bot.engine.poller.batch
         user = fake_discord.add_user("eli")
         messages = [await imagine(fake_discord, user, f"crowd {i}") for i in range(20)]
         await fake_discord.wait_for(lambda: all(has_image(m) for m in messages), timeout=40)
     batches = [r.at for r in fake_mj.requests if r.route == BATCH]
     span = batches[-1] - batches[0]
-    assert len(batches) <= 2 * span + 2
+    assert len(batches) <= span / BATCH_GAP + 2
     assert fake_mj.count(FETCH) == 0
 
 

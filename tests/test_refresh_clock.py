@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -16,6 +17,7 @@ class Run:
     polls: int
     lags: list[float]  # from each refresh to the first poll that saw it
     clock: RefreshClock
+    unlocked_at: list[float]  # when a locked clock let go
 
     def polls_per_refresh(self, refreshes: int) -> float:
         return self.polls / refreshes
@@ -26,24 +28,30 @@ def simulate(
     duration: float,
     *,
     changes: Callable[[int], bool] = lambda _: True,
-    answer_time: float = 0.02,
+    answer_time: Callable[[int], float] = lambda _: 0.02,
     learn_until: float = 0.0,
 ) -> Run:
-    """Poll as the clock says (or at the steady cadence); count polls and lags after `learn_until`."""
+    """Poll as the clock says (or at the steady cadence); count polls and lags after `learn_until`.
+    The relay reads its table when a poll arrives; `answer_time(n)` is how long the nth answer takes."""
     clock = RefreshClock(cadence=CADENCE)
-    now, last_poll, polls, lags = 0.0, -1.0, 0, []
-    while now < duration:
+    now, last_poll, polls, lags, unlocked_at = 0.0, -1.0, 0, [], []
+    for sent in itertools.count():
+        if now >= duration:
+            break
         due = clock.due(now)
         now = max(now, due) if due is not None else now + CADENCE
         seen = [i for i, at in enumerate(refresh_times) if last_poll < at <= now]
         changed = any(changes(i) for i in seen)
-        clock.observe(now, now + answer_time, changed)
+        was_locked, took = clock.locked, answer_time(sent)
+        clock.observe(now, now + took, changed)
+        if was_locked and not clock.locked:
+            unlocked_at.append(now)
         if now >= learn_until:
             polls += 1
             lags += [now - refresh_times[i] for i in seen if changes(i)]
         last_poll = now
-        now += answer_time
-    return Run(polls, lags, clock)
+        now += took
+    return Run(polls, lags, clock, unlocked_at)
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -73,6 +81,18 @@ def test_quiet_refreshes_keep_the_rhythm_and_cost_little() -> None:
     assert run.clock.locked
     assert run.polls <= (1200 - 120) / CADENCE / 10
     assert percentile(run.lags, 0.95) <= 1.0
+
+
+def test_a_slow_answer_now_and_then_never_unlocks_the_clock() -> None:
+    """A relay that takes seconds over one big answer (a thousand rows, a busy moment) says only that its
+    table changed somewhere in that span: too vague to move a clock that knows the period."""
+    rng = random.Random(11)
+    refreshes = [3.0 + 15.1 * k for k in range(100)]
+    slow = {n for n in range(2000) if rng.random() < 0.15}
+    run = simulate(refreshes, 1500, answer_time=lambda n: 2.5 if n in slow else 0.02, learn_until=120)
+    assert run.clock.locked and not run.unlocked_at, f"the clock let go at {run.unlocked_at}"
+    assert run.polls <= (1500 - 120) / CADENCE / 10
+    assert percentile(run.lags, 0.5) <= 0.5, "a refresh is seen just after it, but behind a slow answer"
 
 
 def test_a_drifting_refresh_is_followed() -> None:

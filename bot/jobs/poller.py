@@ -85,7 +85,7 @@ class Poller:
         self._fetches: set[asyncio.Task[None]] = set()
         self.batch: bool = False
         self._reprobe_at = float("inf")
-        self.clock = RefreshClock(cadence=batch_cadence.min_interval)
+        self.clock = RefreshClock(cadence=max(batch_cadence.min_interval, batch_gap))  # the real steady pace
 
     async def probe_batch(self) -> bool:
         """Ask whether the relay serves batch fetches; without them, ask again every BATCH_REPROBE s (a
@@ -151,7 +151,9 @@ class Poller:
                     continue
                 if self.batch:
                     started = time.monotonic()
-                    job_ids = self._pop_due(now, self._batch_size)
+                    # Every job due within one steady interval goes too: one request costs the same for
+                    # one task or five hundred, and jobs polled apart would see each refresh apart.
+                    job_ids = self._pop_due(now + self._batch_cadence.min_interval, self._batch_size)
                     try:
                         await self._poll_batch(job_ids)
                     except Exception:
@@ -184,6 +186,7 @@ class Poller:
         sent = time.monotonic()
         try:
             tasks = await self._mj.fetch_many(list(by_task))
+            answered = time.monotonic()  # the clock counts the answer, not the engine's work on it
         except MJBatchUnsupported:
             log.warning("Batch fetch stopped working; polling tasks one by one for now")
             self.batch = False
@@ -197,7 +200,7 @@ class Poller:
                 await self._unreadable(job_id)
             return
         found = [(job_id, task) for task in _newest_rows(tasks) for job_id in by_task.pop(task.id, ())]
-        await self._deliver(found, sent=sent)
+        await self._deliver(found, polled=(sent, answered))
         for missing in by_task.values():
             for job_id in missing:
                 await self._unreadable(job_id)
@@ -228,7 +231,9 @@ class Poller:
         self._reschedule(job_id, progressed=False)
         await self._on_unreadable(job_id)
 
-    async def _deliver(self, results: Sequence[tuple[int, Task]], *, sent: float | None = None) -> None:
+    async def _deliver(
+        self, results: Sequence[tuple[int, Task]], *, polled: tuple[float, float] | None = None
+    ) -> None:
         """Hand fresh tasks to the engine, tell the refresh clock whether a batch saw rows move, and
         schedule each task's next look."""
         progressed: dict[int, bool] = {}
@@ -240,8 +245,8 @@ class Poller:
             progressed[job_id] = watch.seen is not None and seen != watch.seen
             watch.seen = seen
         finished = await self._on_tasks(results)
-        if sent is not None:
-            self.clock.observe(sent, time.monotonic(), any(progressed.values()))
+        if polled is not None:
+            self.clock.observe(*polled, any(progressed.values()))
         for job_id, moved in progressed.items():
             if job_id in finished:
                 self.unwatch(job_id)

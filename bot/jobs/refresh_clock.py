@@ -29,6 +29,7 @@ BEFORE = (0.02, 0.3)  # the drift check just before it
 LATE = ((0.06, 0.8), (0.13, 1.8), (0.25, 3.5))  # later polls when the refresh has not shown yet
 CHECK_EVERY = 4  # refreshes between two drift checks
 CHECKS_SEEING_CHANGE = 3  # drift checks in a row that already see changes: the source is live
+VAGUE_SPAN = 4  # steady polls: a change seen over a longer span (a slow answer) cannot place a refresh
 LIVE_HOLD_POLLS = 600  # once found live, this many steady polls before the clock tries to learn again
 QUIET_AFTER = 2  # expected refreshes in a row without any change: only the first late poll is made
 
@@ -72,14 +73,19 @@ class RefreshClock:
     def observe(self, sent_at: float, answered_at: float, changed: bool) -> None:
         """A poll left at `sent_at` and was answered at `answered_at`; `changed` when any row moved."""
         earliest, self._last_sent = self._last_sent, sent_at
+        # The table changed after the previous poll was read and before this answer came: a slow answer
+        # leaves that span too wide to place the refresh in, so it may say that rows moved, not when.
+        vague = earliest is None or answered_at - earliest > VAGUE_SPAN * self.cadence
         if self.locked:
-            self._observe_locked(earliest, answered_at, changed)
+            self._observe_locked(earliest, answered_at, changed, vague)
         else:
-            self._observe_learning(earliest, answered_at, changed)
+            self._observe_learning(earliest, answered_at, changed, vague)
 
     # -- learning -------------------------------------------------------------------------------------
 
-    def _observe_learning(self, earliest: float | None, answered_at: float, changed: bool) -> None:
+    def _observe_learning(
+        self, earliest: float | None, answered_at: float, changed: bool, vague: bool
+    ) -> None:
         if self._hold:
             self._hold -= 1
             return
@@ -93,9 +99,9 @@ class RefreshClock:
         burst = BURST_POLLS * self.cadence
         if self._burst_start is not None and answered_at - self._burst_start < burst:
             return  # the same refresh, still being written when the last poll went out
-        estimate = answered_at if earliest is None else (earliest + answered_at) / 2
         self._burst_start = answered_at
-        self._add_event(estimate)
+        if earliest is not None and not vague:
+            self._add_event((earliest + answered_at) / 2)
 
     def _add_event(self, estimate: float) -> None:
         self._events.append(estimate)
@@ -119,11 +125,14 @@ class RefreshClock:
         base = min(gaps)
         if base < BURST_POLLS * self.cadence:
             return None
-        multiples = [gap / base for gap in gaps]
-        if any(abs(m - round(m)) > TOLERANCE for m in multiples):
+        # The shortest gap names the period's multiples; their mean is the period each gap is held to,
+        # so one short gap among many does not throw out the long ones.
+        counts = [max(1, round(gap / base)) for gap in gaps]
+        period = sum(gaps) / sum(counts)
+        if any(abs(gap / period - count) > TOLERANCE for gap, count in zip(gaps, counts, strict=True)):
             self._events = deque(times[-1:], maxlen=self._events.maxlen)  # no steady period: start again
             return None
-        return sum(gaps) / sum(round(m) for m in multiples)
+        return period
 
     # -- locked -------------------------------------------------------------------------------------
 
@@ -141,7 +150,7 @@ class RefreshClock:
         polls += [expected + _offset(period, step) for step in late]
         self._schedule = [max(poll, now) for poll in polls]
 
-    def _observe_locked(self, earliest: float | None, answered_at: float, changed: bool) -> None:
+    def _observe_locked(self, earliest: float | None, answered_at: float, changed: bool, vague: bool) -> None:
         if not self._schedule:
             self._plan_cycle(answered_at)
         expected, period = self._expected, self.period
@@ -169,10 +178,13 @@ class RefreshClock:
         else:
             if earliest is not None and earliest < expected <= answered_at:
                 estimate = expected  # seen where it was expected
+            elif vague:
+                self._schedule, self.last_refresh = [], expected  # keep the rhythm; learn nothing
+                return
             elif earliest is not None and answered_at - earliest <= 2 * self.cadence:
                 estimate = (earliest + answered_at) / 2
             else:
-                estimate = answered_at  # seen late, or by an extra poll: the latest it can have been
+                estimate = answered_at  # seen late: the latest it can have been
             in_step = abs(estimate - expected) <= TOLERANCE * period
             self._cycle = self._cycle + 1 if in_step else 0
         self._schedule = []
