@@ -16,6 +16,9 @@ if TYPE_CHECKING:
     Interaction = discord.Interaction[MJBot]
 
 
+SECTIONS = ("create", "jobs", "grid", "upscale", "more", "limits")  # an embed field each (≤ 1,024 characters)
+
+
 class Help(commands.Cog):
     def __init__(self, bot: MJBot) -> None:
         self.bot = bot
@@ -25,10 +28,9 @@ class Help(commands.Cog):
         lang = str(interaction.locale)
         policy = self.bot.policies.get(interaction.guild_id)
         embed = discord.Embed(title=t(lang, "help.title"))
-        embed.add_field(name=t(lang, "help.commands"), value=t(lang, "help.commands_body"), inline=False)
-        embed.add_field(name=t(lang, "help.buttons"), value=t(lang, "help.buttons_body"), inline=False)
-        limits = t(lang, "help.limits_body", concurrency=policy.user_concurrency)
-        embed.add_field(name=t(lang, "help.limits"), value=limits, inline=False)
+        for section in SECTIONS:
+            body = t(lang, f"help.{section}_body", concurrency=policy.user_concurrency)
+            embed.add_field(name=t(lang, f"help.{section}"), value=body, inline=False)
         await interaction.response.send_message(embed=embed, ephemeral=True)
 
 

@@ -1,5 +1,6 @@
 """English (en-US): the reference catalog. Every key here must exist in zh_CN.py (a test checks)."""
 
+from bot.i18n.en_US_help import HELP
 from bot.i18n.en_US_panels import PANELS
 
 MESSAGES: dict[str, str] = {
@@ -203,3 +204,4 @@ MESSAGES: dict[str, str] = {
     "refuse.guild": "This bot is not enabled for this server.",
 }
 MESSAGES.update(PANELS)
+MESSAGES.update(HELP)

@@ -67,38 +67,6 @@ PANELS: dict[str, str] = {
     "cancel.unknown": "Job #{job} is not one of your waiting jobs.",
     "cancel.too_late": "Job #{job} was already submitted, so it can't be cancelled any more.",
     "cancel.done": "Cancelled job #{job}. Nothing more will be sent to the API for it, and it is not charged.",
-    # -- /help -------------------------------------------------------------------------------------
-    "help.title": "How to use the bot",
-    "help.commands": "Commands",
-    "help.commands_body": (
-        "`/imagine` — four images from a prompt. Options add parameters (`--ar`, `--v`, `--s` …); "
-        "you can also type them in the prompt. `a {red, blue} car` starts one job per choice: "
-        "the bot lists them and asks first.\n"
-        "`/settings` — your defaults (mode, bot, aspect, version, a prompt suffix, public or DM); "
-        "with Manage Channels, the channel's too.\n"
-        "`/history` — your recent jobs. `/show` — post a past result again with live buttons.\n"
-        "`/info` — running jobs, today's usage, quota and limits, your defaults. "
-        "`/cancel` — drop a job still waiting.\n"
-        "`/admin` — for server managers: modes, quotas, limits, channels, alerts, statistics, the balance."
-    ),
-    "help.buttons": "Buttons",
-    "help.buttons_body": (
-        "**U1–U4** upscale one image of the grid (1 top left, 2 top right, 3 bottom left, 4 bottom right).\n"
-        "**V1–V4** make four variations of one image. **🔄** runs the prompt again.\n"
-        "On an upscale: **Upscale** (Subtle, Creative, 2x, 4x), **Vary**, **Zoom Out**, **Pan** ⬅️➡️⬆️⬇️ "
-        "and **Custom Zoom** (asks for a prompt). With Remix on, a variation asks for its prompt too.\n"
-        "Every click starts a new paid job; a used button turns green, and pressing it again links to its result.\n"
-        "**Check again** asks the API about a job that seems stuck; **Retry** resubmits a job the bot lost "
-        "track of (it may be charged twice); **Edit prompt** fixes a rejected prompt, or answers a Remix "
-        "or Custom Zoom that waits for one."
-    ),
-    "help.limits": "Limits",
-    "help.limits_body": (
-        "Each job is paid for. Up to {concurrency} of your jobs run at once; more wait in the queue. "
-        "A server may also set a daily quota and a cooldown (see `/info`). "
-        "Failed and rejected jobs do not count towards a quota. "
-        "`/show` reposts at most a few results a minute."
-    ),
     # -- /admin ------------------------------------------------------------------------------------
     "admin.no_permission": "Only members with the Manage Server permission can change the bot's settings.",
     "admin.title": "Bot settings for this server",

@@ -1,5 +1,6 @@
 """简体中文 (zh-CN). Keys mirror en_US.py."""
 
+from bot.i18n.zh_CN_help import HELP
 from bot.i18n.zh_CN_panels import PANELS
 
 MESSAGES: dict[str, str] = {
@@ -202,3 +203,4 @@ MESSAGES: dict[str, str] = {
     "refuse.guild": "此服务器未启用本机器人。",
 }
 MESSAGES.update(PANELS)
+MESSAGES.update(HELP)
