@@ -112,6 +112,29 @@ class Mode(StrEnum):
     TURBO = "TURBO"
 
 
+class SubmitRoute(StrEnum):
+    """The submit route of a job that is not a click: its `action` column."""
+
+    IMAGINE = "IMAGINE"
+    DESCRIBE = "DESCRIBE"
+    BLEND = "BLEND"
+    SHORTEN = "SHORTEN"
+    VIDEO = "VIDEO"
+
+
+@dataclass(frozen=True, slots=True)
+class JobInputs:
+    """What a submit sends besides its prompt, kept until the job is pruned so a restart or a retry
+    sends it again: images as data URLs, a describe's link, a blend's dimensions, a video's motion,
+    a Vary (Region) mask."""
+
+    images: tuple[str, ...] = ()
+    link: str | None = None
+    dimensions: str | None = None  # PORTRAIT, SQUARE or LANDSCAPE (blend)
+    motion: str | None = None  # low or high (video)
+    mask: str | None = None  # a PNG data URL, white where the region is (Vary (Region))
+
+
 class BotType(StrEnum):
     MID_JOURNEY = "MID_JOURNEY"
     NIJI_JOURNEY = "NIJI_JOURNEY"
@@ -136,6 +159,7 @@ class NewJob:
     locale: str = "en-US"
     dm: bool = False  # the user asked for results by direct message
     modal_prompt: str | None = None  # given in advance for an action that opens a modal (Custom Zoom)
+    inputs: JobInputs | None = None  # stored beside the job (job_inputs), read when it is submitted
 
 
 @dataclass(frozen=True, slots=True)

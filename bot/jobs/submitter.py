@@ -31,7 +31,7 @@ from bot.mj.errors import (
     MJUserAgentRefused,
 )
 from bot.mj.models import SubmitCode, SubmitResult
-from bot.models import Job, JobStatus, Reason, ReasonCode
+from bot.models import Job, JobInputs, JobStatus, Reason, ReasonCode, SubmitRoute
 
 log = logging.getLogger(__name__)
 
@@ -122,25 +122,44 @@ class Submitter:
 
     async def _send(self, job: Job) -> SubmitResult:
         store, mj = self._core.store, self._core.mj
+        inputs = await store.get_inputs(job.id) or JobInputs()
         if job.modal_task_id is not None and job.modal_prompt is not None:
             # The user's answer to a prompt window, sent again (the API was busy, or Retry): the window
             # is still open, so the paid action is not clicked a second time.
             await store.mark_prompt_sent(job.id, job.modal_task_id)
-            return await mj.submit_modal(job.modal_task_id, job.modal_prompt)
+            return await mj.submit_modal(job.modal_task_id, job.modal_prompt, mask=inputs.mask)
         if job.custom_id is not None:
             result = await mj.submit_action(job.parent_task_id or "", job.custom_id)
             if result.needs_modal and result.task_id and job.modal_prompt is not None:
-                # Custom Zoom: the user gave the prompt before the click was submitted. A retry answers
-                # this same window instead of clicking (and paying) again.
+                # Custom Zoom, Vary (Region): the user gave the prompt (and the region) before the click
+                # was submitted. A retry answers this same window instead of clicking (and paying) again.
                 await store.set_modal_task(job.id, result.task_id)
                 await store.mark_prompt_sent(job.id, result.task_id)
-                return await mj.submit_modal(result.task_id, job.modal_prompt)
+                return await mj.submit_modal(result.task_id, job.modal_prompt, mask=inputs.mask)
             return result
-        return await mj.submit_imagine(
-            job.prompt,
-            bot_type=job.bot_type.value if job.bot_type else None,
-            mode=job.mode.value if job.mode else None,
-        )
+        return await self._send_new(job, inputs)
+
+    async def _send_new(self, job: Job, inputs: JobInputs) -> SubmitResult:
+        """A job that is not a click, by the route its `action` names."""
+        mj = self._core.mj
+        bot_type = job.bot_type.value if job.bot_type else None
+        mode = job.mode.value if job.mode else None
+        match SubmitRoute(job.action):
+            case SubmitRoute.DESCRIBE:
+                image = inputs.images[0] if inputs.images else None
+                return await mj.submit_describe(image=image, link=inputs.link, bot_type=bot_type)
+            case SubmitRoute.BLEND:
+                dimensions = inputs.dimensions or "SQUARE"
+                return await mj.submit_blend(
+                    inputs.images, dimensions=dimensions, bot_type=bot_type, mode=mode
+                )
+            case SubmitRoute.SHORTEN:
+                return await mj.submit_shorten(job.prompt, bot_type=bot_type, mode=mode)
+            case SubmitRoute.VIDEO:
+                image = inputs.link or (inputs.images[0] if inputs.images else "")
+                return await mj.submit_video(job.prompt, image=image, motion=inputs.motion or "low")
+            case SubmitRoute.IMAGINE:
+                return await mj.submit_imagine(job.prompt, bot_type=bot_type, mode=mode, images=inputs.images)
 
     async def _on_answer(self, job: Job, result: SubmitResult) -> None:
         core = self._core

@@ -21,12 +21,13 @@ from bot.mj.errors import (
     MJHTTPError,
     MJImageGone,
     MJMalformedResponse,
+    MJRefused,
     MJSubmitUncertain,
     MJTaskNotFound,
     MJTimeout,
     MJTransientError,
 )
-from bot.mj.models import SubmitResult, Task
+from bot.mj.models import SubmitCode, SubmitResult, Task
 from bot.mj.reading import (
     ERROR_BODY_LIMIT,
     each_task,
@@ -45,6 +46,7 @@ Reader = Callable[[aiohttp.ClientResponse], Awaitable[T]]
 FETCH = "GET /mj/task/{id}/fetch"
 FETCH_MANY = "POST /mj/task/list-by-condition"
 IMAGE = "GET /mj/image/{id}"
+IMAGE_SEED = "GET /mj/task/{id}/image-seed"
 PROBE_TASK_ID = "0"  # a task id no API knows: fetching it proves the key and the User-Agent
 
 SUBSCRIPTION = "GET /v1/dashboard/billing/subscription"
@@ -176,10 +178,11 @@ class MJClient:
 
         return await self._retrying(route, call)
 
-    async def submit_imagine(
-        self, prompt: str, *, bot_type: str | None = None, mode: str | None = None
-    ) -> SubmitResult:
-        """Start a grid. `botType` and the mode are sent only when given.
+    def _prompted(
+        self, prompt: str, *, bot_type: str | None, mode: str | None, **fields: Any
+    ) -> dict[str, Any]:
+        """An imagine-shaped body (trueai SubmitImagineDTO, also shorten's). `botType` and the mode are sent
+        only when given; `fields` that are empty are left out.
 
         The mode goes as `accountFilter.modes` and, unless turned off, as `--fast`/`--relax`/`--turbo` at
         the end of the prompt: new-api drops `accountFilter` unless its operator allowed it
@@ -188,11 +191,92 @@ class MJClient:
         body: dict[str, Any] = {
             "prompt": f"{prompt} --{mode.lower()}" if mode and self._mode_flag else prompt
         }
+        return self._filtered(body, bot_type=bot_type, mode=mode, **fields)
+
+    @staticmethod
+    def _filtered(
+        body: dict[str, Any], *, bot_type: str | None, mode: str | None, **fields: Any
+    ) -> dict[str, Any]:
         if bot_type:
             body["botType"] = bot_type
         if mode:
             body["accountFilter"] = {"modes": [mode]}
+        body.update({name: value for name, value in fields.items() if value})
+        return body
+
+    async def submit_imagine(
+        self,
+        prompt: str,
+        *,
+        bot_type: str | None = None,
+        mode: str | None = None,
+        images: Sequence[str] = (),
+    ) -> SubmitResult:
+        """Start a grid; `images` (data URLs) are image prompts, sent as `base64Array`."""
+        body = self._prompted(prompt, bot_type=bot_type, mode=mode, base64Array=list(images))
         return await self._submit("/mj/submit/imagine", body)
+
+    async def submit_describe(
+        self, *, image: str | None = None, link: str | None = None, bot_type: str | None = None
+    ) -> SubmitResult:
+        """Four prompts for an image (trueai SubmitDescribeDTO: `base64` or `link`; modes are ignored)."""
+        if not image and not link:
+            raise ValueError("a describe needs an image or a link")
+        body = self._filtered({}, bot_type=bot_type, mode=None, base64=image, link=link)
+        return await self._submit("/mj/submit/describe", body)
+
+    async def submit_blend(
+        self,
+        images: Sequence[str],
+        *,
+        dimensions: str,
+        bot_type: str | None = None,
+        mode: str | None = None,
+    ) -> SubmitResult:
+        """A grid from 2–5 images (trueai SubmitBlendDTO); `dimensions` is PORTRAIT, SQUARE or LANDSCAPE."""
+        if not 2 <= len(images) <= 5:
+            raise ValueError("a blend takes 2 to 5 images")
+        body = {"base64Array": list(images), "dimensions": dimensions}
+        return await self._submit("/mj/submit/blend", self._filtered(body, bot_type=bot_type, mode=mode))
+
+    async def submit_shorten(
+        self, prompt: str, *, bot_type: str | None = None, mode: str | None = None
+    ) -> SubmitResult:
+        """Shorter versions of a prompt (trueai: the imagine body)."""
+        body = self._prompted(prompt, bot_type=bot_type, mode=mode)
+        return await self._submit("/mj/submit/shorten", body)
+
+    async def submit_video(self, prompt: str, *, image: str, motion: str) -> SubmitResult:
+        """Animate an image (trueai SubmitVideoDTO): `image` a URL or data URL, `motion` low or high.
+        It takes no accountFilter, and a speed flag in its prompt is not read (trueai TaskService)."""
+        if motion not in ("low", "high"):
+            raise ValueError("motion is low or high")
+        body = {"prompt": prompt, "image": image, "motion": motion}
+        return await self._submit("/mj/submit/video", body)
+
+    async def upload_images(self, images: Sequence[str]) -> tuple[str, ...]:
+        """Put images (data URLs) where MJ can read them; answers their links, in order
+        (trueai SubmitController.ImagineDiscordImages: `{code: 1, result: [urls]}`)."""
+        if not images:
+            raise ValueError("nothing to upload")
+        result = await self._submit("/mj/submit/upload-discord-images", {"base64Array": list(images)})
+        if result.code != SubmitCode.SUCCESS or len(result.urls) != len(images):
+            raise MJRefused(result.code, result.description or "the upload returned no links")
+        return result.urls
+
+    async def image_seed(self, task_id: str) -> str:
+        """The seed of a finished task (trueai TaskController.ImageSeed: `{code: 1, result: "<seed>"}`)."""
+        if not task_id:
+            raise ValueError("a task id is required")
+        path = f"/mj/task/{quote(task_id, safe='')}/image-seed"
+
+        async def call() -> SubmitResult:
+            return await self._request("GET", IMAGE_SEED, path, read=read_submit)
+
+        result = await self._retrying(IMAGE_SEED, call)
+        if result.code != SubmitCode.SUCCESS or result.task_id is None:
+            raise MJRefused(result.code, result.description or "no seed")
+        return result.task_id
 
     async def submit_action(self, task_id: str, custom_id: str) -> SubmitResult:
         """Press a button of a finished task; `custom_id` is sent byte for byte."""
@@ -200,11 +284,15 @@ class MJClient:
             raise ValueError("an action needs a task id and a customId")
         return await self._submit("/mj/submit/action", {"taskId": task_id, "customId": custom_id})
 
-    async def submit_modal(self, task_id: str, prompt: str) -> SubmitResult:
-        """Confirm a task waiting in MODAL (remix, custom zoom) with its prompt."""
+    async def submit_modal(self, task_id: str, prompt: str, *, mask: str | None = None) -> SubmitResult:
+        """Confirm a task waiting in MODAL (remix, custom zoom, Vary (Region)) with its prompt; Vary (Region)
+        also sends `maskBase64`, a PNG data URL, white where the region is (trueai SubmitModalDTO)."""
         if not task_id:
             raise ValueError("a modal needs a task id")
-        return await self._submit("/mj/submit/modal", {"taskId": task_id, "prompt": prompt})
+        body = {"taskId": task_id, "prompt": prompt}
+        if mask:
+            body["maskBase64"] = mask
+        return await self._submit("/mj/submit/modal", body)
 
     async def fetch(self, task_id: str) -> Task:
         """One task. An unknown task (404, or the empty answer midjourney-proxy gives) is MJTaskNotFound."""

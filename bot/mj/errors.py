@@ -56,6 +56,16 @@ class MJHTTPError(MJError):
         self.said = said
 
 
+class MJRefused(MJError):
+    """A route that is not a job (an upload, a seed) answered a code other than success; `said` is its
+    own words."""
+
+    def __init__(self, code: int, said: str) -> None:
+        super().__init__(f"The MJ API refused it (code {code}): {said}")
+        self.code = code
+        self.said = said
+
+
 class MJTaskNotFound(MJHTTPError):
     """The API does not know that task (404, 204, an empty answer, or new-api's `task_no_found`)."""
 

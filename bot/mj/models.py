@@ -278,6 +278,7 @@ class SubmitResult:
     queue_position: int | None
     banned_word: str | None
     properties: Mapping[str, Any]
+    urls: tuple[str, ...] = ()  # upload-discord-images answers its links as a list
 
     @property
     def accepted(self) -> bool:
@@ -330,4 +331,7 @@ class SubmitResult:
             else None,
             banned_word=banned if isinstance(banned, str) and banned else None,
             properties=properties,
+            urls=tuple(url for url in result if isinstance(url, str) and url)
+            if isinstance(result, list)
+            else (),
         )

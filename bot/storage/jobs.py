@@ -6,12 +6,12 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 
 from bot.models import FINAL, OPEN, SHOWN_LAST, UNCHARGED, WAITING, Job, JobStatus, Mode, NewJob, Reason
-from bot.storage.base import StoreBase
+from bot.storage.inputs import InputQueries
 from bot.storage.rows import JOB_COLUMNS, job_from_row, now, reason_columns
 from bot.storage.types import CooldownActive, ProgressUpdate, Quota, QuotaExceeded
 
 
-class JobQueries(StoreBase):
+class JobQueries(InputQueries):
     async def create_job(self, new: NewJob, quota: Quota | None = None) -> Job:
         """Write a new QUEUED job; with a quota, the count and the insert are one transaction."""
         async with self._transaction():
@@ -84,7 +84,9 @@ class JobQueries(StoreBase):
             row = await cursor.fetchone()
         if row is None:
             raise RuntimeError("INSERT … RETURNING returned no row")
-        return job_from_row(row)
+        job = job_from_row(row)
+        await self._insert_inputs(job.id, new.inputs)
+        return job
 
     async def get_job(self, job_id: int) -> Job | None:
         return await self._fetch_job(f"SELECT {JOB_COLUMNS} FROM jobs WHERE id = ?", (job_id,))
@@ -256,5 +258,6 @@ class JobQueries(StoreBase):
                     f"UPDATE buttons SET used_by_job_id = NULL WHERE used_by_job_id IN ({chosen})", ids
                 )
                 await self._db.execute(f"DELETE FROM buttons WHERE job_id IN ({chosen})", ids)
+                await self._db.execute(f"DELETE FROM job_inputs WHERE job_id IN ({chosen})", ids)
                 await self._db.execute(f"DELETE FROM jobs WHERE id IN ({chosen})", ids)
             removed += len(ids)

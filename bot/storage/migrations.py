@@ -113,4 +113,8 @@ MIGRATIONS: tuple[str | tuple[str, PythonStep], ...] = (
     """
     ALTER TABLE jobs ADD COLUMN prompt_sent_to TEXT;
     """,
+    # 8: what a submit sends besides its prompt (images, a link, a mask …), as a JSON document.
+    """
+    CREATE TABLE job_inputs (job_id INTEGER PRIMARY KEY REFERENCES jobs(id), data TEXT NOT NULL);
+    """,
 )

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 from bot.models import BotType, Mode, NewJob, PendingPrompts
 from bot.storage.base import StoreBase
+from bot.storage.inputs import inputs_from_data
 
 
 def _to_json(pending: PendingPrompts) -> str:
@@ -27,6 +28,7 @@ def _from_json(text: str, created_at: float) -> PendingPrompts:
     template = dict(data["template"])
     template["mode"] = Mode(template["mode"]) if template.get("mode") else None
     template["bot_type"] = BotType(template["bot_type"]) if template.get("bot_type") else None
+    template["inputs"] = inputs_from_data(template["inputs"]) if template.get("inputs") else None
     return PendingPrompts(
         template=NewJob(**template),
         prompts=tuple(data["prompts"]),

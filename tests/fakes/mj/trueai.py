@@ -74,6 +74,7 @@ class TrueaiRoutes:
             router.add_post(f"{submit}/video", self._video)
             router.add_post(f"{submit}/upload-discord-images", self._upload)
             router.add_get(f"{task}/{{id}}/fetch", self._fetch)
+            router.add_get(f"{task}/{{id}}/image-seed", self._image_seed)
             router.add_post(f"{task}/list-by-condition", self._list)
             router.add_post(f"{task}/list-by-ids", self._list)
         router.add_get("/cdn/{name}", self._cdn)
@@ -83,10 +84,13 @@ class TrueaiRoutes:
     @web.middleware
     async def auth(self, request: web.Request, handler: Handler) -> web.StreamResponse:
         """trueai WorkContext + SimpleAuthMiddleware.Invoke: the raw Authorization value (no Bearer
-        stripped), else Mj-Api-Secret, must be a user's token; else 401 in plain text."""
+        stripped), else Mj-Api-Secret, must be a user's token, unless none is given and EnableGuest is on;
+        else 401 in plain text."""
         if request.path.startswith("/cdn/"):
             return await handler(request)  # the Discord CDN, another host in reality
         token = request.headers.get("Authorization") or request.headers.get("Mj-Api-Secret")
+        if token is None and self.mj.guest:
+            return await handler(request)  # SimpleAuthMiddleware: no user, but EnableGuest
         if token != self.mj.api_key:
             return web.Response(status=401, text="Authorization header missing.", content_type="text/plain")
         return await handler(request)
@@ -341,6 +345,18 @@ class TrueaiRoutes:
         if task is None:
             return web.Response(status=204)  # trueai TaskController.Fetch: null → 204, empty body
         return stj_response(task_info(self.mj, task))
+
+    async def _image_seed(self, request: web.Request) -> web.Response:
+        """trueai TaskController.ImageSeed: the seed MJ gave (DiscordService.GetPrompt appends one to an
+        imagine, blend or video), else TaskService.SubmitSeed asks Discord for it (✉️ reaction); an
+        unfinished task has no messageHash (HTTP 400), an unknown one is HTTP 404."""
+        task = self.mj.tasks.get(request.match_info["id"])
+        if task is None:
+            return fail(3, "关联任务不存在或已失效", status=404)
+        if task.state(time.monotonic())[0] != "SUCCESS":
+            return fail(4, "关联任务状态错误", status=400)
+        seed = str(int(task.id) % 4294967291)
+        return stj_response({"code": 1, "description": "成功", "result": seed, "properties": {}})
 
     async def _list(self, request: web.Request) -> web.Response:
         """trueai TaskController.ListByCondition: the known ids' tasks; no ids → []."""

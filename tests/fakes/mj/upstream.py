@@ -98,6 +98,7 @@ class FakeMJ:
         self.account_modes: tuple[str, ...] = MODES
         self.remix = False
         self.remix_auto_submit = False
+        self.guest = False  # trueai Setting.EnableGuest: a request without a token is let through
         self.banned_words = list(DEFAULT_BANNED_WORDS)
         self.image_format = "png"
         self.cdn_expired: int | None = None
