@@ -10,7 +10,9 @@ from typing import TYPE_CHECKING
 import discord
 from discord.ext import commands
 
+from bot.mj.buttons import ButtonRoute, route_of
 from bot.paid import clicks, windows
+from bot.replies import tell
 from bot.views import JOB_BUTTONS
 
 if TYPE_CHECKING:
@@ -37,10 +39,13 @@ class Actions(commands.Cog):
         if found is None:
             return
         button, source = found
-        if windows.opens_window(button):
-            await windows.open_zoom(interaction, button, source)
-        else:
-            await clicks.claim(interaction, source, button)
+        match route_of(button.custom_id):
+            case ButtonRoute.ACTION if windows.opens_window(button):
+                await windows.open_zoom(interaction, button, source)
+            case ButtonRoute.ACTION:
+                await clicks.claim(interaction, source, button)
+            case _:  # a button stored before its route lost its runner
+                await tell(interaction, "click.unknown_button")
 
     async def check_again(self, interaction: Interaction, job_id: int) -> None:
         await clicks.check_again(interaction, job_id)

@@ -14,7 +14,7 @@ from aiohttp import web
 from bot.jobs.outcomes import Outage, RetryCause, ended_reason, failure_reason, refusal_outage, retry_cause
 from bot.mj.answers import error_for
 from bot.mj.billing import Balance
-from bot.mj.buttons import relay_can_run
+from bot.mj.buttons import ButtonRoute, relay_can_run, route_of
 from bot.mj.client import MJClient
 from bot.mj.errors import (
     KeyProblem,
@@ -188,6 +188,27 @@ def test_tasks_as_the_relay_table_holds_them() -> None:
 )
 def test_only_buttons_the_relay_can_run_are_shown(custom_id: str, runs: bool) -> None:
     assert relay_can_run(custom_id) is runs
+
+
+@pytest.mark.parametrize(
+    ("custom_id", "route"),
+    [
+        ("MJ::JOB::upsample::1::u", ButtonRoute.ACTION),
+        ("MJ::CustomZoom::u", ButtonRoute.ACTION),
+        ("MJ::Inpaint::1::u::SOLO", ButtonRoute.REGION),
+        ("MJ::BOOKMARK::u", ButtonRoute.BOOKMARK),
+        ("MJ::JOB::animate_high::1::u::SOLO", ButtonRoute.ANIMATE),
+        ("MJ::JOB::animate_low_extend::1::u", ButtonRoute.EXTEND),
+        ("MJ::Job::PicReader::2", ButtonRoute.PROMPT_LINE),
+        ("MJ::Job::PromptAnalyzer::u::3", ButtonRoute.PROMPT_LINE),
+        ("MJ::Picread::Retry", ButtonRoute.DESCRIBE_AGAIN),
+        ("MJ::JOB::video_virtual_upscale::1::u", None),  # new-api: unknown_action, and nothing else runs it
+        ("MJ::JOB::upsample::x::u", None),
+        ("plain", None),
+    ],
+)
+def test_each_button_has_the_route_that_runs_it(custom_id: str, route: ButtonRoute | None) -> None:
+    assert route_of(custom_id) is route
 
 
 def test_balance_from_the_billing_routes() -> None:

@@ -23,7 +23,7 @@ from bot.channel_budget import ChannelBudget
 from bot.delivery.messages import MessagePoster, Post, Undeliverable
 from bot.delivery.results import ResultImage
 from bot.images import DEFAULT_UPLOAD_LIMIT, ImageDoesNotFit
-from bot.mj.buttons import relay_can_run
+from bot.mj.buttons import shown
 from bot.mj.errors import MJError, MJImageGone, MJImageTooLarge
 from bot.models import Job, JobStatus, Reason, ReasonCode
 from bot.storage import ButtonSpec
@@ -266,9 +266,7 @@ class Writer:
             )
             await self._fail_result(job, Reason.of(ReasonCode.IMAGE_UNAVAILABLE, tries=write.attempts + 1))
             return
-        specs = [
-            ButtonSpec(b.custom_id, b.label, b.emoji) for b in task.buttons if relay_can_run(b.custom_id)
-        ]
+        specs = [ButtonSpec(b.custom_id, b.label, b.emoji) for b in task.buttons if shown(b.custom_id)]
         buttons = await self._store.save_buttons(job.id, specs)
         done = replace(job, status=JobStatus.DONE)
         self._restamp(job)
