@@ -20,6 +20,7 @@ from bot.discord_api import use_gateway_of_rest_base
 from bot.i18n import Translator, t
 from bot.jobs.engine import Engine
 from bot.jobs.timing import Timing
+from bot.metrics import Metrics
 from bot.mj.client import MJClient
 from bot.policy import Policies
 from bot.replies import tell
@@ -66,9 +67,11 @@ class MJBot(commands.Bot):
     ) -> None:
         intents = discord.Intents.none()
         intents.guilds = True
+        metrics = Metrics()
         super().__init__(
             command_prefix=commands.when_mentioned,
             intents=intents,
+            http_trace=metrics.trace_config(),
             allowed_mentions=discord.AllowedMentions(everyone=False, roles=False, users=True),
             help_command=None,
             tree_cls=Tree,
@@ -92,6 +95,9 @@ class MJBot(commands.Bot):
             alerts=self.alerts,
             timing=timing,
         )
+        self.metrics = metrics
+        metrics.bind(self)
+        self.writer.observe_lag = metrics.lag.observe
         self.tree.error(self.on_app_command_error)
 
     async def setup_hook(self) -> None:
@@ -107,6 +113,8 @@ class MJBot(commands.Bot):
             days = self.settings.retention_days
             self.registry.keep_running(lambda: prune_forever(self.store, days), name="retention")
         await self.sync_commands_if_changed()
+        if self.settings.metrics_port is not None:
+            await self.metrics.start(self.settings.metrics_port)
 
     def add_dynamic_items(self, *items: type[discord.ui.DynamicItem[Any]]) -> None:
         """Register DynamicItem buttons, remembering their templates for the unknown-button answer."""
@@ -178,4 +186,5 @@ class MJBot(commands.Bot):
     async def close(self) -> None:
         """Stop taking work, cancel the background loops; every open job stays resumable in SQLite."""
         await self.registry.close()
+        await self.metrics.close()
         await super().close()

@@ -54,6 +54,8 @@ class Settings:
     deadline_turbo: float = 10 * 60
     # How long a submit keeps being retried while the API is busy or unreachable, before the job fails.
     queue_full_retry_for: float = 15 * 60
+    # Serve Prometheus /metrics and /healthz on this port; None serves nothing.
+    metrics_port: int | None = None
     # Also write the mode as --fast/--relax/--turbo in the prompt (new-api drops accountFilter by default).
     mj_mode_flag: bool = True
     # Model versions and styles Midjourney released after this version of the bot, and its default model.
@@ -84,6 +86,7 @@ class Settings:
             deadline_turbo=reader.seconds("DEADLINE_TURBO", cls.deadline_turbo),
             queue_full_retry_for=reader.seconds("QUEUE_FULL_RETRY_FOR", cls.queue_full_retry_for),
             mj_mode_flag=reader.flag("MJ_MODE_FLAG", cls.mj_mode_flag),
+            metrics_port=reader.port("METRICS_PORT"),
             vocabulary=reader.vocabulary(),
         )
         for name in sorted(RETIRED & set(environ)):
@@ -169,6 +172,14 @@ class _Reader:
             return default
         if not value.isascii() or not value.isdigit():
             raise SettingsError(f"{name} is malformed: expected a whole number (0 or more)")
+        return int(value)
+
+    def port(self, name: str) -> int | None:
+        value = self._get(name)
+        if value is None:
+            return None
+        if not value.isascii() or not value.isdigit() or not 0 < int(value) < 65536:
+            raise SettingsError(f"{name} is malformed: expected a TCP port (1–65535)")
         return int(value)
 
     def flag(self, name: str, default: bool) -> bool:

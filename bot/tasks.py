@@ -23,6 +23,7 @@ class TaskRegistry:
         self._tasks: set[asyncio.Task[Any]] = set()
         self._closing = False
         self.restarts: dict[str, int] = {}  # loop name → how often it was started again
+        self._down: set[str] = set()  # loops that died and wait to start again
 
     def spawn(self, coro: Coroutine[Any, Any, Any], *, name: str) -> asyncio.Task[Any]:
         if self._closing:
@@ -37,11 +38,17 @@ class TaskRegistry:
         """Run `loop()` until the bot closes, starting it again whenever it dies."""
         return self.spawn(self._supervise(loop, name), name=name)
 
+    def running(self, name: str) -> bool:
+        """True while the loop `name` (started with `keep_running`) runs, not dead or waiting to restart."""
+        alive = any(task.get_name() == name and not task.done() for task in self._tasks)
+        return alive and name not in self._down
+
     async def _supervise(self, loop: Callable[[], Coroutine[Any, Any, None]], name: str) -> None:
         first, longest = RESTART_PAUSE
         deaths = 0
         while True:
             started = asyncio.get_running_loop().time()
+            self._down.discard(name)
             try:
                 await loop()
                 log.error("The %s loop returned; starting it again", name)
@@ -50,6 +57,7 @@ class TaskRegistry:
             except Exception:
                 log.critical("The %s loop died; starting it again", name, exc_info=True)
             self.restarts[name] = self.restarts.get(name, 0) + 1
+            self._down.add(name)
             # It ran well for a while: this is a new fault, not the same one again.
             deaths = 1 if asyncio.get_running_loop().time() - started > longest else deaths + 1
             await asyncio.sleep(backoff(deaths, first, longest))

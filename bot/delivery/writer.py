@@ -12,7 +12,9 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Protocol
 
 import discord
@@ -91,6 +93,7 @@ class Writer:
         self._wake = asyncio.Event()
         self._workers: set[asyncio.Task[None]] = set()
         self.stats = WriterStats()
+        self.observe_lag: Callable[[float], None] | None = None  # seconds from the task's finish to its post
 
     def report_to(self, report: DeliveryReport) -> None:
         self._report = report
@@ -283,6 +286,8 @@ class Writer:
         if self._report is not None:
             await self._report.result_posted(job)
         self.stats.delivered += 1
+        if self.observe_lag is not None and task.finish_time is not None:
+            self.observe_lag(max(0.0, (datetime.now(UTC) - task.finish_time).total_seconds()))
         self.stats.reencoded += fitted.reencoded
 
     async def _fail_result(self, job: Job, why: Reason) -> None:

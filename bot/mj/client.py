@@ -96,6 +96,9 @@ class MJClient:
         self._backoff_max = backoff_max
         self._mode_flag = mode_flag
         self.request_counts: collections.Counter[str] = collections.Counter()
+        self.error_counts: collections.Counter[str] = collections.Counter()  # by kind (the error's class)
+        self.submit_codes: collections.Counter[int] = collections.Counter()
+        self.last_balance: Balance | None = None  # the newest balance read, for /metrics
 
     def __repr__(self) -> str:
         return f"<MJClient base_url={self._base_url!r} user_agent={self._user_agent!r}>"
@@ -138,8 +141,12 @@ class MJClient:
             except aiohttp.ClientError as err:
                 raise MJTransientError(f"The connection to the MJ API broke ({type(err).__name__}).") from err
         except MJTransientError as err:
+            self.error_counts[type(err).__name__] += 1
             if submit and not _nothing_sent(err):
                 raise MJSubmitUncertain(f"The submit may or may not have reached the MJ API: {err}") from err
+            raise
+        except MJError as err:
+            self.error_counts[type(err).__name__] += 1
             raise
 
     async def _status_error(self, response: aiohttp.ClientResponse, errors: Mapping[int, MJError]) -> MJError:
@@ -176,7 +183,9 @@ class MJClient:
         async def call() -> SubmitResult:
             return await self._request("POST", route, path, read=read_submit, body=body, submit=True)
 
-        return await self._retrying(route, call)
+        result = await self._retrying(route, call)
+        self.submit_codes[result.code] += 1
+        return result
 
     def _prompted(
         self, prompt: str, *, bot_type: str | None, mode: str | None, **fields: Any
@@ -364,7 +373,10 @@ class MJClient:
                 return None  # no such routes: a 404, or a web page where JSON belongs
             return Balance.from_api(subscription, usage)
 
-        return await self._retrying("balance", call)
+        balance = await self._retrying("balance", call)
+        if balance is not None:
+            self.last_balance = balance
+        return balance
 
     async def probe(self) -> None:
         """One cheap authenticated call for a health check: fetch a task no API knows.

@@ -71,6 +71,11 @@ class ReportQueries(StoreBase):
             (user_id, *UNFINISHED),
         )
 
+    async def count_by_status(self) -> dict[str, int]:
+        """Every job in the database, counted by status."""
+        async with self._db.execute("SELECT status, COUNT(*) FROM jobs GROUP BY status") as cursor:
+            return {str(row[0]): int(row[1]) for row in await cursor.fetchall()}
+
     async def guild_stats(self, guild_id: int, since: datetime) -> GuildStats:
         where = "FROM jobs WHERE guild_id = ? AND created_at >= ?"
         params: tuple[object, ...] = (guild_id, since.timestamp())

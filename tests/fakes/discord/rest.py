@@ -113,6 +113,12 @@ class RestRoutes:
         channel = request.match_info.get("channel")
         if channel is None or "/messages" not in path:
             return None
+        if self.shared_429s > 0:  # another app spent the resource's budget: a 429 nobody could foresee
+            self.shared_429s -= 1
+            self.rate_limited += 1
+            headers = {"Retry-After": "0.2", "X-RateLimit-Scope": "shared"}
+            body = {"message": "You are being rate limited.", "retry_after": 0.2, "global": False}
+            return _json(body, status=429, headers=headers)
         bucket = self.channel_buckets.setdefault(
             int(channel), Bucket(f"channel-messages-{channel}", *self.channel_limit)
         )

@@ -79,6 +79,7 @@ class FakeDiscord(RestRoutes):
         self.violations: list[str] = []
         self.requests: list[RequestRecord] = []
         self.rate_limited = 0
+        self.shared_429s = 0  # the next channel-message requests answered 429 with scope "shared"
         self.expired_token_calls = 0
         self.left_guilds: list[int] = []
         self.member_fetches = 0  # GET /guilds/{guild}/members/{user}
