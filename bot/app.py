@@ -22,6 +22,7 @@ from bot.jobs.engine import Engine
 from bot.jobs.timing import Timing
 from bot.mj.client import MJClient
 from bot.policy import Policies
+from bot.region.editor import RegionEditor
 from bot.replies import tell
 from bot.retention import prune_forever
 from bot.storage import Store
@@ -82,6 +83,8 @@ class MJBot(commands.Bot):
         self.item_templates: dict[type[discord.ui.DynamicItem[Any]], re.Pattern[str]] = {}
         self.windows = WindowRouter()  # submitted modals, by the formats the cogs add
         self.alerts = OperatorAlerts(self, store, self.policies, self.registry)
+        # The Vary (Region) editor page, served only when users can reach it (PUBLIC_BASE_URL).
+        self.region_editor = RegionEditor(self) if settings.public_base_url else None
         self.engine = Engine(
             store,
             mj,
@@ -103,6 +106,8 @@ class MJBot(commands.Bot):
         await self.policies.load()
         await self.alerts.load()
         await self.engine.start()
+        if self.region_editor is not None:
+            self.registry.keep_running(self.region_editor.serve, name="region-editor")
         if self.settings.retention_days:
             days = self.settings.retention_days
             self.registry.keep_running(lambda: prune_forever(self.store, days), name="retention")
