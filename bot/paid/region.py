@@ -102,17 +102,18 @@ async def offer(interaction: Interaction, button: StoredButton, source: Job) -> 
         await claim(interaction, source, button)  # tells where the first click's job is
         return
     place = Place.of(interaction, source.guild_id)
+    editor = interaction.client.region_editor
     try:
         await admit_paid(interaction, place, mode=source.mode, explicit_mode=False)
+        # The roles the editor's post re-checks the quota with (it has no interaction to read them).
+        roles = tuple(await member_role_ids(interaction, place.guild_id)) if editor else ()
     except Refusal as refusal:
         await refuse(interaction, refusal)
         return
     lang = str(interaction.locale)
     view = discord.ui.View(timeout=None).add_item(RegionSelect(button.id, interaction.message.id, lang))
     content = t(lang, "region.pick")
-    editor = interaction.client.region_editor
     if editor is not None:
-        roles = tuple(await member_role_ids(interaction, place.guild_id))
         ticket = _ticket(interaction, place, button, interaction.message.id, roles=roles, mode=source.mode)
         url = await editor.issue(ticket)
         expires = datetime.now(UTC) + timedelta(seconds=interaction.client.settings.editor_link_ttl)
