@@ -199,6 +199,8 @@ async def test_expired_and_forged_links_are_refused(
         await page.goto(url)
         assert "expired" in await page.inner_text("#status")
     assert inpaint_clicks(fake_mj) == [] and upstream_modals(fake_mj) == []
+    with pytest.raises(OSError):  # the editor's server stopped with the bot
+        await asyncio.open_connection("127.0.0.1", quick.web_port)
 
 
 async def test_the_page_rechecks_the_quota_and_speaks_the_clickers_language(
@@ -232,3 +234,16 @@ async def test_the_page_rechecks_the_quota_and_speaks_the_clickers_language(
     status, answer = await post(url, {"prompt": "a pagoda", "mask": mask_url((256, 256))})
     assert status == 200 and answer["ok"] is True, "a refused post did not spend the link"
     await fake_discord.wait_for(lambda: len(upstream_modals(fake_mj)) == 1, timeout=20)
+
+
+async def test_a_clicker_who_left_the_server_spends_nothing(
+    editor_bot: MJBot, fake_discord: FakeDiscord, fake_mj: FakeRelay
+) -> None:
+    user = fake_discord.add_user("gone")
+    upscale = await upscaled(fake_discord, user, "a windmill")
+    url = await editor_link(fake_discord, upscale, user)
+    fake_discord.departed.add(user)
+    status, answer = await post(url, {"prompt": "a windmill at dusk", "mask": mask_url((256, 256))})
+    assert status == 403 and "no longer a member" in str(answer["message"])
+    assert inpaint_clicks(fake_mj) == [] and upstream_modals(fake_mj) == []
+    assert region_style(upscale) == 2

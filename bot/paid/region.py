@@ -23,7 +23,6 @@ from bot.paid.clicks import button_and_job, claim
 from bot.paid.gate import Place, admit_paid
 from bot.paid.windows import made_with
 from bot.policy import Refusal
-from bot.preconditions import member_role_ids
 from bot.prompt_params import PromptError, parse_prompt
 from bot.region.jobs import source_size, start_region_job
 from bot.region.links import RegionTicket
@@ -50,7 +49,6 @@ def _ticket(
     button: StoredButton,
     message_id: int,
     *,
-    roles: tuple[int, ...] = (),
     mode: Mode | None = None,
 ) -> RegionTicket:
     """Who clicked, and where: what the job needs, also when it is created without the interaction."""
@@ -66,7 +64,6 @@ def _ticket(
         message_id=message_id,
         locale=str(interaction.locale),
         upload_limit=interaction.filesize_limit,
-        role_ids=roles,
         mode=mode,
     )
 
@@ -102,19 +99,17 @@ async def offer(interaction: Interaction, button: StoredButton, source: Job) -> 
         await claim(interaction, source, button)  # tells where the first click's job is
         return
     place = Place.of(interaction, source.guild_id)
-    editor = interaction.client.region_editor
     try:
         await admit_paid(interaction, place, mode=source.mode, explicit_mode=False)
-        # The roles the editor's post re-checks the quota with (it has no interaction to read them).
-        roles = tuple(await member_role_ids(interaction, place.guild_id)) if editor else ()
     except Refusal as refusal:
         await refuse(interaction, refusal)
         return
     lang = str(interaction.locale)
     view = discord.ui.View(timeout=None).add_item(RegionSelect(button.id, interaction.message.id, lang))
     content = t(lang, "region.pick")
+    editor = interaction.client.region_editor
     if editor is not None:
-        ticket = _ticket(interaction, place, button, interaction.message.id, roles=roles, mode=source.mode)
+        ticket = _ticket(interaction, place, button, interaction.message.id, mode=source.mode)
         url = await editor.issue(ticket)
         expires = datetime.now(UTC) + timedelta(seconds=interaction.client.settings.editor_link_ttl)
         content += "\n" + t(lang, "region.pick_editor", when=discord.utils.format_dt(expires, "R"))

@@ -4,8 +4,9 @@
 - `GET  /region/<token>/image`  the upscale's image, fetched by the bot (the relay's image route): the
                                 page never sees the API or its key
 - `POST /region/<token>`        `{prompt, mask}`: admitted again (what may have changed since the link
-                                was issued: the server's rules, quota and cooldown, re-checked in the job
-                                insert's transaction), then the job starts and the link is spent with it
+                                was issued: membership and roles, the server's rules, quota and cooldown,
+                                re-checked in the job insert's transaction), then the job starts and the
+                                link is spent with it
 
 Its server is one owned background task (`serve`, run by the bot's task registry), stopped when the bot
 closes. No access log: a token in a path is a credential.
@@ -19,6 +20,7 @@ import secrets
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
+import discord
 from aiohttp import web
 
 from bot.admission import Admission, admit
@@ -43,6 +45,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 SECRET_KEY = "region_editor_secret"  # in the meta table: links survive a restart
+MEMBER_FETCH_TIMEOUT = 10.0  # seconds: no interaction waits, but the page does
 MAX_POST_BYTES = 32 * 1024 * 1024  # a mask of MJ's largest upscale, as a PNG data URL, with room
 PAGE_STATUS = {"region.page.invalid": 403, "region.page.expired": 410, "region.page.used": 410}
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -107,7 +110,7 @@ class RegionEditor:
             raise
         except Exception:
             log.exception("The Vary (Region) editor failed on a %s", request.method)
-            response = web.json_response({"ok": False, "message": "error"}, status=500)
+            response = web.json_response({"ok": False, "message": t(None, "region.page.failed")}, status=500)
         response.headers.setdefault(
             "Content-Security-Policy", "default-src 'self'; style-src 'unsafe-inline'"
         )
@@ -226,14 +229,30 @@ class RegionEditor:
             raise Answer(409, "region.page.already")
         return t(lang, "region.page.started")
 
+    async def _member_roles(self, ticket: RegionTicket) -> list[int]:
+        """The clicker's roles now, read from Discord: someone who left the server spends nothing."""
+        if ticket.guild_id is None:
+            return []
+        guild = self._bot.get_guild(ticket.guild_id)
+        if guild is None:
+            raise Refusal("refuse.guild")  # the bot is no longer in that server
+        try:  # fetched, never a cached copy: the click may be many minutes old
+            async with asyncio.timeout(MEMBER_FETCH_TIMEOUT):
+                member = await guild.fetch_member(ticket.user_id)
+        except discord.NotFound:
+            raise Refusal("refuse.not_member") from None
+        except (discord.HTTPException, TimeoutError):
+            raise Refusal("refuse.roles_unknown") from None
+        return [role.id for role in member.roles]
+
     async def _admit(self, ticket: RegionTicket, source: Job, typed: Mode | None) -> Admission:
         """The clicker was admitted when the link was issued; check again what may have changed since:
-        the server's rules (channels, modes, who may click), the quota and the cooldown."""
+        their membership and roles, the server's rules (channels, modes, who may click), the quota and
+        the cooldown (re-checked once more in the job insert's transaction)."""
         bot, lang = self._bot, ticket.locale
         try:
             check_guild_allowed(bot.settings.allowed_guild_ids, ticket.guild_id)
-            if ticket.guild_id is not None and bot.get_guild(ticket.guild_id) is None:
-                raise Refusal("refuse.guild")
+            roles = await self._member_roles(ticket)
             if source.user_id != ticket.user_id and not bot.policies.get(ticket.guild_id).anyone_clicks:
                 raise Answer(403, "click.not_owner", text=t(lang, "click.not_owner", owner=source.user_id))
             admission = await admit(
@@ -242,7 +261,7 @@ class RegionEditor:
                 user_id=ticket.user_id,
                 guild_id=ticket.guild_id,
                 channel_id=ticket.rules_channel_id,
-                role_ids=ticket.role_ids,
+                role_ids=roles,
                 mode=typed or ticket.mode,
                 explicit_mode=typed is not None,
             )

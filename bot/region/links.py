@@ -33,7 +33,6 @@ class RegionTicket:
     message_id: int | None  # the upscale's message: the result replies to it, its button turns green
     locale: str
     upload_limit: int | None
-    role_ids: tuple[int, ...]  # the clicker's roles when the link was issued (for the quota)
     mode: Mode | None  # the source's mode, as a click would use it
 
 

@@ -30,7 +30,6 @@ def _ticket_from_json(text: str) -> RegionTicket:
         message_id=data.get("message_id"),
         locale=str(data.get("locale") or "en-US"),
         upload_limit=data.get("upload_limit"),
-        role_ids=tuple(int(r) for r in data.get("role_ids") or ()),
         mode=Mode(data["mode"]) if data.get("mode") else None,
     )
 
