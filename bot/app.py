@@ -23,6 +23,7 @@ from bot.jobs.timing import Timing
 from bot.metrics import Metrics
 from bot.mj.client import MJClient
 from bot.policy import Policies
+from bot.region.editor import RegionEditor
 from bot.replies import tell
 from bot.retention import prune_forever
 from bot.storage import Store
@@ -85,6 +86,8 @@ class MJBot(commands.Bot):
         self.item_templates: dict[type[discord.ui.DynamicItem[Any]], re.Pattern[str]] = {}
         self.windows = WindowRouter()  # submitted modals, by the formats the cogs add
         self.alerts = OperatorAlerts(self, store, self.policies, self.registry)
+        # The Vary (Region) editor page, served only when users can reach it (PUBLIC_BASE_URL).
+        self.region_editor = RegionEditor(self) if settings.public_base_url else None
         self.engine = Engine(
             store,
             mj,
@@ -109,12 +112,14 @@ class MJBot(commands.Bot):
         await self.policies.load()
         await self.alerts.load()
         await self.engine.start()
+        if self.region_editor is not None:
+            self.registry.keep_running(self.region_editor.serve, name="region-editor")
         if self.settings.retention_days:
             days = self.settings.retention_days
             self.registry.keep_running(lambda: prune_forever(self.store, days), name="retention")
         await self.sync_commands_if_changed()
-        if self.settings.metrics_port is not None:
-            await self.metrics.start(self.settings.metrics_port)
+        if (port := self.settings.metrics_port) is not None:
+            self.registry.keep_running(lambda: self.metrics.serve(port), name="metrics")
 
     def add_dynamic_items(self, *items: type[discord.ui.DynamicItem[Any]]) -> None:
         """Register DynamicItem buttons, remembering their templates for the unknown-button answer."""
@@ -186,5 +191,4 @@ class MJBot(commands.Bot):
     async def close(self) -> None:
         """Stop taking work, cancel the background loops; every open job stays resumable in SQLite."""
         await self.registry.close()
-        await self.metrics.close()
         await super().close()

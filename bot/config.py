@@ -16,6 +16,9 @@ DEFAULT_MJ_BASE_URL = "https://cloud.dataeyes.ai"
 DEFAULT_DATABASE_PATH = "data/bot.sqlite3"
 # How long start-up keeps trying a Discord it cannot reach before it gives up with one line (seconds).
 DEFAULT_DISCORD_STARTUP_RETRY_FOR = 60.0
+# The Vary (Region) editor's web server: on this machine only, for a reverse proxy (TLS) in front of it.
+DEFAULT_WEB_HOST = "127.0.0.1"
+DEFAULT_WEB_PORT = 8080
 
 log = logging.getLogger(__name__)
 _VERSION = re.compile(r"[0-9]{1,2}(?:\.[0-9]{1,2})?")
@@ -60,6 +63,12 @@ class Settings:
     mj_mode_flag: bool = True
     # Model versions and styles Midjourney released after this version of the bot, and its default model.
     vocabulary: Vocabulary = DEFAULT_VOCABULARY
+    # Where users reach the Vary (Region) editor the bot serves; None: no editor (the presets remain).
+    public_base_url: str | None = None
+    web_host: str = DEFAULT_WEB_HOST
+    web_port: int = DEFAULT_WEB_PORT
+    # How long an editor link works, in seconds.
+    editor_link_ttl: float = 15 * 60
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, *, dotenv: bool = True) -> Settings:
@@ -86,8 +95,12 @@ class Settings:
             deadline_turbo=reader.seconds("DEADLINE_TURBO", cls.deadline_turbo),
             queue_full_retry_for=reader.seconds("QUEUE_FULL_RETRY_FOR", cls.queue_full_retry_for),
             mj_mode_flag=reader.flag("MJ_MODE_FLAG", cls.mj_mode_flag),
-            metrics_port=reader.port("METRICS_PORT"),
+            metrics_port=reader.optional_port("METRICS_PORT"),
             vocabulary=reader.vocabulary(),
+            public_base_url=reader.optional_url("PUBLIC_BASE_URL"),
+            web_host=reader.text("WEB_HOST", DEFAULT_WEB_HOST),
+            web_port=reader.port("WEB_PORT", DEFAULT_WEB_PORT),
+            editor_link_ttl=reader.seconds("EDITOR_LINK_TTL", cls.editor_link_ttl),
         )
         for name in sorted(RETIRED & set(environ)):
             log.warning("%s is no longer a setting (its value is tuned in the code); it is ignored", name)
@@ -174,12 +187,16 @@ class _Reader:
             raise SettingsError(f"{name} is malformed: expected a whole number (0 or more)")
         return int(value)
 
-    def port(self, name: str) -> int | None:
+    def port(self, name: str, default: int) -> int:
+        port = self.optional_port(name)
+        return default if port is None else port
+
+    def optional_port(self, name: str) -> int | None:
         value = self._get(name)
         if value is None:
             return None
         if not value.isascii() or not value.isdigit() or not 0 < int(value) < 65536:
-            raise SettingsError(f"{name} is malformed: expected a TCP port (1–65535)")
+            raise SettingsError(f"{name} is malformed: expected a TCP port (1 to 65535)")
         return int(value)
 
     def flag(self, name: str, default: bool) -> bool:

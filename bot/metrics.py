@@ -19,6 +19,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metri
 from prometheus_client.registry import Collector
 
 from bot.mj.client import FETCH, FETCH_MANY
+from bot.web import serve_until_cancelled
 
 if TYPE_CHECKING:
     from bot.app import MJBot
@@ -80,7 +81,6 @@ class Metrics:
             buckets=LAG_BUCKETS,
             registry=self.registry,
         )
-        self._runner: web.AppRunner | None = None
 
     def bind(self, bot: MJBot) -> None:
         """Read the figures `bot` keeps (made before the bot, so that its HTTP client can be traced)."""
@@ -122,16 +122,10 @@ class Metrics:
         ok = self.healthy()
         return web.Response(status=200 if ok else 503, text="ok\n" if ok else "unhealthy\n")
 
-    async def start(self, port: int, host: str = "0.0.0.0") -> None:
+    async def serve(self, port: int, host: str = "0.0.0.0") -> None:
+        """Serve /metrics and /healthz until cancelled (the bot closing)."""
         app = web.Application()
         app.router.add_get("/metrics", self._metrics)
         app.router.add_get("/healthz", self._healthz)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        await web.TCPSite(self._runner, host, port).start()
         log.info("Serving /metrics and /healthz on port %d", port)
-
-    async def close(self) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
+        await serve_until_cancelled(app, host, port)

@@ -11,7 +11,7 @@ import discord
 from discord.ext import commands
 
 from bot.mj.buttons import ButtonRoute, route_of
-from bot.paid import clicks, windows
+from bot.paid import clicks, region, windows
 from bot.replies import tell
 from bot.views import JOB_BUTTONS
 
@@ -29,10 +29,14 @@ class Actions(commands.Cog):
         self.bot.clicks = self
         self.bot.add_dynamic_items(*JOB_BUTTONS)
         self.bot.windows.add(windows.WINDOW, windows.submitted)
+        self.bot.add_dynamic_items(region.RegionSelect)
+        self.bot.windows.add(region.WINDOW, region.submitted)
 
     async def cog_unload(self) -> None:
         self.bot.remove_dynamic_items(*JOB_BUTTONS)
         self.bot.windows.remove(windows.WINDOW)
+        self.bot.remove_dynamic_items(region.RegionSelect)
+        self.bot.windows.remove(region.WINDOW)
 
     async def action(self, interaction: Interaction, button_id: int) -> None:
         found = await clicks.button_and_job(interaction, button_id)
@@ -44,6 +48,8 @@ class Actions(commands.Cog):
                 await windows.open_zoom(interaction, button, source)
             case ButtonRoute.ACTION:
                 await clicks.claim(interaction, source, button)
+            case ButtonRoute.REGION:
+                await region.offer(interaction, button, source)
             case _:  # a button stored before its route lost its runner
                 await tell(interaction, "click.unknown_button")
 

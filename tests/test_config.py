@@ -56,6 +56,10 @@ def test_missing_required_setting_is_named(missing: str) -> None:
         ("QUEUE_FULL_RETRY_FOR", "soon"),
         ("DEADLINE_RELAX", "-5"),
         ("DISCORD_TOKEN", "has space"),
+        ("PUBLIC_BASE_URL", "mj.example.org"),
+        ("WEB_PORT", "70000"),
+        ("WEB_PORT", "eighty"),
+        ("EDITOR_LINK_TTL", "-1"),
     ],
 )
 def test_malformed_setting_names_it_without_its_value(name: str, value: str) -> None:
@@ -63,6 +67,20 @@ def test_malformed_setting_names_it_without_its_value(name: str, value: str) -> 
         Settings.from_env({**BASE, name: value})
     assert name in str(caught.value)
     assert value not in str(caught.value)
+
+
+def test_the_region_editor_is_off_until_it_has_a_public_address() -> None:
+    assert Settings.from_env(BASE).public_base_url is None
+    settings = Settings.from_env(
+        {
+            **BASE,
+            "PUBLIC_BASE_URL": "https://mj.example.org/bot/",
+            "WEB_PORT": "8099",
+            "EDITOR_LINK_TTL": "600",
+        }
+    )
+    assert settings.public_base_url == "https://mj.example.org/bot"
+    assert (settings.web_host, settings.web_port, settings.editor_link_ttl) == ("127.0.0.1", 8099, 600.0)
 
 
 def test_optional_values_parse() -> None:

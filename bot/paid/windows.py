@@ -64,10 +64,16 @@ async def open_zoom(interaction: Interaction, button: StoredButton, source: Job)
 
 
 async def _zoom_prefill(bot: MJBot, source: Job) -> str:
-    """The prompt `source`'s image was made with, and ``--zoom 2`` unless it already zooms.
+    """The prompt `source`'s image was made with, and ``--zoom 2`` unless it already zooms."""
+    prompt = await made_with(bot, source)
+    return prompt if ZOOM_FLAG.search(prompt) else f"{prompt} --zoom 2"
 
-    A click's job keeps its parent's prompt, so the prompt last typed into a Remix or Custom Zoom window
-    up the chain (the final prompt MJ ran) wins over the job's own.
+
+async def made_with(bot: MJBot, source: Job) -> str:
+    """The prompt `source`'s image was made with.
+
+    A click's job keeps its parent's prompt, so the prompt last typed into a Remix, Custom Zoom or Vary
+    (Region) window up the chain (the final prompt MJ ran) wins over the job's own.
     """
     prompt, job = source.prompt, source
     for _ in range(MAX_PROMPT_CHAIN):
@@ -78,7 +84,7 @@ async def _zoom_prefill(bot: MJBot, source: Job) -> str:
         if parent is None:
             break
         job = parent
-    return prompt if ZOOM_FLAG.search(prompt) else f"{prompt} --zoom 2"
+    return prompt
 
 
 async def open_edit(interaction: Interaction, job_id: int) -> None:

@@ -1,6 +1,7 @@
 """Every SQL statement of the bot, behind typed methods of one `Store`."""
 
 from bot.storage.base import MissingJob
+from bot.storage.region_links import RegionLinkSpent
 from bot.storage.reports import GuildStats
 from bot.storage.store import Store
 from bot.storage.types import (
@@ -23,5 +24,6 @@ __all__ = [
     "ProgressUpdate",
     "Quota",
     "QuotaExceeded",
+    "RegionLinkSpent",
     "Store",
 ]

@@ -117,4 +117,13 @@ MIGRATIONS: tuple[str | tuple[str, PythonStep], ...] = (
     """
     CREATE TABLE job_inputs (job_id INTEGER PRIMARY KEY REFERENCES jobs(id), data TEXT NOT NULL);
     """,
+    # 9: Vary (Region) editor links: a nonce consumed once, with who clicked and where (a JSON document).
+    """
+    CREATE TABLE region_links (
+        nonce TEXT PRIMARY KEY,
+        expires_at REAL NOT NULL,
+        used_at REAL,
+        data TEXT NOT NULL
+    );
+    """,
 )

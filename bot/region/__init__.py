@@ -1,0 +1,1 @@
+"""Vary (Region): masks, editor links and the editor page the bot serves."""
