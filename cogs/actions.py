@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 import discord
 from discord.ext import commands
 
+from bot.extras import bookmarks
 from bot.mj.buttons import ButtonRoute, route_of
 from bot.paid import clicks, windows
 from bot.replies import tell
@@ -44,6 +45,8 @@ class Actions(commands.Cog):
                 await windows.open_zoom(interaction, button, source)
             case ButtonRoute.ACTION:
                 await clicks.claim(interaction, source, button)
+            case ButtonRoute.BOOKMARK:  # MJ's own ❤️: kept by the bot, free
+                await bookmarks.toggle(interaction, source)
             case _:  # a button stored before its route lost its runner
                 await tell(interaction, "click.unknown_button")
 
