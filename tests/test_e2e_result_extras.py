@@ -55,7 +55,7 @@ async def grid_of(discord: FakeDiscord, user: int, prompt: str) -> FakeMessage:
     return grid
 
 
-def task_of(relay: FakeRelay, message: FakeMessage) -> str:
+def task_of(message: FakeMessage) -> str:
     """The task id behind a delivered message (the bot names its file after it)."""
     return message.attachments[0].filename.rsplit(".", 1)[0]
 
@@ -65,7 +65,7 @@ async def test_seed_says_plainly_when_the_api_cannot_give_it_and_shows_it_when_i
 ) -> None:
     user = fake_discord.add_user("sam")
     grid = await grid_of(fake_discord, user, "a pine forest")
-    task_id = task_of(fake_mj, grid)
+    task_id = task_of(grid)
 
     closed = await answer(fake_discord, await fake_discord.click(grid.id, button(grid, "Seed"), user_id=user))
     assert "cannot give the seed" in closed.content and "Nothing was charged" in closed.content
@@ -117,7 +117,7 @@ async def test_split_posts_the_four_quarters_of_the_grid(
 
     async with (
         aiohttp.ClientSession() as session,
-        session.get(f"{fake_mj.base_url}/mj/image/{task_of(fake_mj, grid)}") as response,
+        session.get(f"{fake_mj.base_url}/mj/image/{task_of(grid)}") as response,
     ):
         served = Image.open(io.BytesIO(await response.read())).convert("RGB")
     width, height = served.size
