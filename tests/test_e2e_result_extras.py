@@ -76,6 +76,10 @@ async def test_seed_says_plainly_when_the_api_cannot_give_it_and_shows_it_when_i
     shown = await answer(fake_discord, click)
     seed = str(int(task_id) % 4294967291)  # what the fake trueai answers (TaskController.ImageSeed)
     assert f"**{seed}**" in shown.content and f"`--seed {seed}`" in shown.content
+
+    fake_mj.rows[:] = [row for row in fake_mj.rows if row.mj_id != task_id]  # the relay lost the task
+    lost = await answer(fake_discord, await fake_discord.click(grid.id, button(grid, "Seed"), user_id=user))
+    assert "no longer knows the task" in lost.content
     assert paid_requests(fake_mj) == ["POST /mj/submit/imagine"]
 
 
@@ -195,3 +199,28 @@ def test_extras_find_room_when_mjs_rows_are_full() -> None:
     assert extra_rows([5, 5, 5, 4, 3], 3, 5) == [4, 4, 3]
     assert extra_rows([5, 5, 5, 5, 5], 2, 5) == [], "no place: left out, never a sixth row or button"
     assert extra_rows([5, 5, 5, 5], 3, 4) == [], "a /bookmarks page keeps its last row for its pages"
+
+
+async def test_a_click_in_a_dm_copy_follows_the_rule_of_the_jobs_server(
+    bot: MJBot, fake_discord: FakeDiscord, fake_mj: FakeRelay
+) -> None:
+    owner = fake_discord.add_user("owner")
+    other = fake_discord.add_user("other")
+    manager = add_admin(fake_discord)
+    grid = await grid_of(fake_discord, owner, "a lighthouse keeper")
+    await admin(fake_discord, manager, "clicks", who="anyone")
+    await answer(fake_discord, await fake_discord.click(grid.id, button(grid, "✉️"), user_id=other))
+    [copy] = fake_discord.dm_messages(other)
+
+    await admin(fake_discord, manager, "clicks", who="owner")
+    for face in ("U1", "❤️"):
+        refused = await answer(
+            fake_discord, await fake_discord.click(copy.id, button(copy, face), user_id=other)
+        )
+        assert f"Only <@{owner}> can use these buttons" in refused.content, face
+    assert fake_mj.count(ACTION) == 0
+
+    await admin(fake_discord, manager, "clicks", who="anyone")
+    click = await fake_discord.click(copy.id, button(copy, "U1"), user_id=other)
+    await fake_discord.wait_for(lambda: fake_mj.count(ACTION) == 1)
+    assert click.callbacks[0][0] == UPDATE_MESSAGE, "the server lets anyone click: so does its DM copy"
