@@ -17,6 +17,7 @@ from bot.components import WindowRouter
 from bot.config import Settings
 from bot.delivery import Writer
 from bot.discord_api import use_gateway_of_rest_base
+from bot.extras.buttons import ExtrasHandler
 from bot.i18n import Translator, t
 from bot.jobs.engine import Engine
 from bot.jobs.timing import Timing
@@ -32,7 +33,15 @@ from bot.views import modal_text
 
 log = logging.getLogger(__name__)
 
-EXTENSIONS = ("cogs.imagine", "cogs.actions", "cogs.settings", "cogs.jobs", "cogs.help", "cogs.admin")
+EXTENSIONS = (
+    "cogs.imagine",
+    "cogs.actions",
+    "cogs.settings",
+    "cogs.jobs",
+    "cogs.help",
+    "cogs.admin",
+    "cogs.extras",
+)
 
 
 class ClickHandler(Protocol):
@@ -56,6 +65,7 @@ class Tree(app_commands.CommandTree["MJBot"]):
 
 class MJBot(commands.Bot):
     clicks: ClickHandler
+    extras: ExtrasHandler  # the free buttons under a result (cogs/extras.py)
 
     def __init__(
         self,

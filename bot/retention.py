@@ -1,5 +1,5 @@
 """Retention: finished jobs older than RETENTION_DAYS are deleted once a day, so the database does not
-grow without end. Jobs still open are never touched."""
+grow without end. Jobs still open are never touched, nor jobs someone bookmarked (❤️)."""
 
 from __future__ import annotations
 

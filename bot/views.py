@@ -15,6 +15,7 @@ import discord
 
 from bot import render
 from bot.components import ABSTRACT, BotItem, IdFormat
+from bot.extras.buttons import extra_buttons, extra_rows
 from bot.i18n import t
 from bot.models import Job, JobStatus, StoredButton
 
@@ -109,12 +110,17 @@ JOB_BUTTONS: tuple[type[discord.ui.DynamicItem[Any]], ...] = (
 )
 
 
-def result_view(job: Job, buttons: Sequence[StoredButton]) -> discord.ui.View | None:
-    """MJ's buttons for a delivered result, in MJ's layout; used ones are green."""
-    if not buttons:
+def result_view(
+    job: Job, buttons: Sequence[StoredButton], *, page_row: Sequence[discord.ui.Item[Any]] = ()
+) -> discord.ui.View | None:
+    """MJ's buttons for a delivered result, in MJ's layout (used ones are green), then the bot's free
+    ones (❤️ 🌱 ✉️ Split); `page_row` (a /bookmarks page's Previous/Next) takes the last row."""
+    extras = extra_buttons(job, buttons)
+    if not buttons and not extras and not page_row:
         return None
     view = discord.ui.View(timeout=None)
-    rows = render.layout_rows([b.custom_id for b in buttons], job.task_action)
+    max_rows = render.MAX_ROWS - (1 if page_row else 0)
+    rows = render.layout_rows([b.custom_id for b in buttons], job.task_action)[:max_rows]
     for row_number, row in enumerate(rows):
         for index in row:
             button = buttons[index]
@@ -122,6 +128,13 @@ def result_view(job: Job, buttons: Sequence[StoredButton]) -> discord.ui.View | 
             item = ActionButton(button.id, label=face.label, emoji=face.emoji, used=button.used)
             item.item.row = row_number
             view.add_item(item)
+    places = extra_rows([len(r) for r in rows], len(extras), max_rows)
+    for extra, row_number in zip(extras, places, strict=False):  # extras with no place are left out
+        extra.item.row = row_number
+        view.add_item(extra)
+    for page_item in page_row:
+        page_item.row = render.MAX_ROWS - 1
+        view.add_item(page_item)
     return view
 
 

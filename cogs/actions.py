@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 import discord
 from discord.ext import commands
 
+from bot.extras import bookmarks
 from bot.mj.buttons import ButtonRoute, route_of
 from bot.paid import clicks, region, windows
 from bot.replies import tell
@@ -50,6 +51,8 @@ class Actions(commands.Cog):
                 await clicks.claim(interaction, source, button)
             case ButtonRoute.REGION:
                 await region.offer(interaction, button, source)
+            case ButtonRoute.BOOKMARK:  # MJ's own ❤️: kept by the bot, free
+                await bookmarks.toggle(interaction, source)
             case _:  # a button stored before its route lost its runner
                 await tell(interaction, "click.unknown_button")
 

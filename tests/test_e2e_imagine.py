@@ -12,6 +12,7 @@ from tests.harness import FAST_TIMING
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 MESSAGE_EDIT = "PATCH /channels/{channel_id}/messages/{message_id}"
+GRID_EXTRAS = ["❤️", "Seed", "✉️", "Split"]  # the bot's free buttons (bot/extras), on a row of their own
 
 
 def labels(message: FakeMessage) -> list[list[str]]:
@@ -66,8 +67,8 @@ async def test_imagine_progress_grid_then_upscale(
     [task] = fake_mj.tasks.values()
     assert grid.attachments[0].data.startswith(PNG_MAGIC)
     assert fake_mj.count("GET /mj/image/{id}") == 1
-    assert labels(grid) == [["U1", "U2", "U3", "U4", "🔄"], ["V1", "V2", "V3", "V4"]]
-    assert all(cid.startswith("mj:b:") and len(cid) <= 100 for cid in grid.custom_ids())
+    assert labels(grid) == [["U1", "U2", "U3", "U4", "🔄"], ["V1", "V2", "V3", "V4"], GRID_EXTRAS]
+    assert all(cid.startswith("mj:") and len(cid) <= 100 for cid in grid.custom_ids())
     assert "✅ Done" in grid.content
 
     edits = edit_bodies(fake_discord, grid.id)
@@ -128,7 +129,7 @@ async def test_variation_and_reroll_each_deliver_a_grid(
     titles = sorted(m.content.split(" of ")[0] for m in replies())
     assert titles == ["**Reroll**", "**Variation 3**"]
     for message in replies():
-        assert labels(message) == [["U1", "U2", "U3", "U4", "🔄"], ["V1", "V2", "V3", "V4"]]
+        assert labels(message) == [["U1", "U2", "U3", "U4", "🔄"], ["V1", "V2", "V3", "V4"], GRID_EXTRAS]
 
 
 async def test_mode_and_bot_options_map_to_the_api(

@@ -1,5 +1,6 @@
 """English (en-US): the reference catalog. Every key here must exist in zh_CN.py (a test checks)."""
 
+from bot.i18n.en_US_extras import EXTRAS
 from bot.i18n.en_US_help import HELP
 from bot.i18n.en_US_panels import PANELS
 from bot.i18n.en_US_region import REGION
@@ -207,3 +208,4 @@ MESSAGES: dict[str, str] = {
 MESSAGES.update(PANELS)
 MESSAGES.update(HELP)
 MESSAGES.update(REGION)
+MESSAGES.update(EXTRAS)

@@ -40,8 +40,8 @@ HELP: dict[str, str] = {
     "help.more": "More buttons",
     "help.more_body": (
         "**❤️** saves a result to `/bookmarks`. **🌱 Seed** shows the result's seed, for `--seed`. "
-        "**✉️** sends you the result and its buttons by direct message. **Split** posts a grid as four "
-        "images. These four are free.\n"
+        "**✉️** sends you the result and its buttons by direct message. **Split** sends you a grid as "
+        "four images, privately. These four are free.\n"
         "**Check again** asks the API about a job that seems stuck; **Retry** resubmits a job the bot lost "
         "track of (it may be charged twice); **Edit prompt** fixes a rejected prompt, or answers a Remix "
         "or Custom Zoom that waits for one."

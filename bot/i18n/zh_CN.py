@@ -1,5 +1,6 @@
 """简体中文 (zh-CN). Keys mirror en_US.py."""
 
+from bot.i18n.zh_CN_extras import EXTRAS
 from bot.i18n.zh_CN_help import HELP
 from bot.i18n.zh_CN_panels import PANELS
 from bot.i18n.zh_CN_region import REGION
@@ -206,3 +207,4 @@ MESSAGES: dict[str, str] = {
 MESSAGES.update(PANELS)
 MESSAGES.update(HELP)
 MESSAGES.update(REGION)
+MESSAGES.update(EXTRAS)

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 import discord
 
 from bot import render
+from bot.extras.buttons import page_buttons_of
 from bot.models import JobStatus, Mode, NewJob
 from bot.paid.gate import Place, admit_paid
 from bot.policy import Refusal
@@ -46,9 +47,17 @@ async def button_and_job(interaction: Interaction, button_id: int) -> tuple[Stor
     if button is None:
         await tell(interaction, "click.unknown_button")
         return None
-    anyone = bot.policies.get(interaction.guild_id).anyone_clicks
-    source = await job_for(interaction, button.job_id, anyone=anyone)
+    source = await job_for(
+        interaction, button.job_id, anyone=await anyone_may_click(interaction, button.job_id)
+    )
     return (button, source) if source is not None else None
+
+
+async def anyone_may_click(interaction: Interaction, job_id: int) -> bool:
+    """Whether the rules of the click's place let anyone use this job's buttons (in a DM: its server's)."""
+    job = await interaction.client.store.get_job(job_id)
+    place = Place.of(interaction, job.guild_id if job else None)
+    return interaction.client.policies.get(place.guild_id).anyone_clicks
 
 
 async def claim(
@@ -102,7 +111,8 @@ async def claim(
             await tell(interaction, "click.already_pending", title=title)
         return
     buttons = await bot.store.buttons_for_job(source.id)
-    await interaction.response.edit_message(view=result_view(source, buttons))
+    page_row = page_buttons_of(interaction.message)  # a /bookmarks page keeps its Previous/Next
+    await interaction.response.edit_message(view=result_view(source, buttons, page_row=page_row))
 
 
 async def check_again(interaction: Interaction, job_id: int) -> None:

@@ -236,15 +236,17 @@ class JobQueries(InputQueries):
     async def prune_finished(self, before: datetime, batch: int = 500) -> int:
         """Delete final jobs that finished before `before`, with their buttons; answers how many.
 
-        A newer job that points at one as its parent keeps its row; the link is cleared. Done in small
-        transactions, so the writes of running jobs never wait long.
+        A newer job that points at one as its parent keeps its row; the link is cleared. A bookmarked
+        job stays until its last bookmark is removed. Done in small transactions, so the writes of
+        running jobs never wait long.
         """
         marks = ",".join("?" * len(FINAL))
         removed = 0
         while True:
             async with self._transaction():
                 async with self._db.execute(
-                    f"SELECT id FROM jobs WHERE status IN ({marks}) AND finished_at < ? LIMIT ?",
+                    f"SELECT id FROM jobs WHERE status IN ({marks}) AND finished_at < ?"
+                    " AND id NOT IN (SELECT job_id FROM bookmarks) LIMIT ?",  # saved results stay
                     (*FINAL, before.timestamp(), batch),
                 ) as cursor:
                     ids = [int(row[0]) for row in await cursor.fetchall()]

@@ -126,4 +126,15 @@ MIGRATIONS: tuple[str | tuple[str, PythonStep], ...] = (
         data TEXT NOT NULL
     );
     """,
+    # 10: results users saved with ❤️ (a user may save another's result where anyone may click).
+    """
+    CREATE TABLE bookmarks (
+        user_id INTEGER NOT NULL,
+        job_id INTEGER NOT NULL REFERENCES jobs(id),
+        created_at REAL NOT NULL,
+        PRIMARY KEY (user_id, job_id)
+    );
+    CREATE INDEX bookmarks_job ON bookmarks(job_id);
+    CREATE INDEX bookmarks_user ON bookmarks(user_id, created_at);
+    """,
 )

@@ -1,5 +1,5 @@
 """The store: connection settings, migrations and small facts; the query groups it is made of hold the rest
-(jobs.py, buttons.py, reports.py, preferences.py, pending.py, region_links.py)."""
+(jobs.py, buttons.py, reports.py, preferences.py, pending.py, region_links.py, bookmarks.py)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from pathlib import Path
 
 import aiosqlite
 
+from bot.storage.bookmarks import BookmarkQueries
 from bot.storage.migrations import MIGRATIONS
 from bot.storage.pending import PendingQueries
 from bot.storage.preferences import PreferenceQueries
@@ -18,7 +19,7 @@ from bot.storage.reports import ReportQueries
 log = logging.getLogger(__name__)
 
 
-class Store(RegionLinkQueries, ReportQueries, PreferenceQueries, PendingQueries):
+class Store(RegionLinkQueries, ReportQueries, PreferenceQueries, PendingQueries, BookmarkQueries):
     """The bot's SQLite database. Open with `await Store.open(path)`; `:memory:` works for tests."""
 
     @classmethod

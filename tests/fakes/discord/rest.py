@@ -267,7 +267,10 @@ class RestRoutes:
             return refused
         interaction = next(i for i in self.interactions.values() if i.token == token)
         wanted = request.match_info["message"]
-        message_id = interaction.message_id if wanted == "@original" else int(wanted)
+        # For a button's interaction, @original is the message the button is on (Discord's docs,
+        # "Edit Original Interaction Response"), unless the interaction posted a message of its own.
+        original = interaction.message_id or interaction.source_message_id
+        message_id = original if wanted == "@original" else int(wanted)
         message = self.messages.get(message_id or 0)
         if message is None or message.deleted:
             return _error(404, 10008, "Unknown Message")

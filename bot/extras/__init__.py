@@ -1,0 +1,1 @@
+"""The free buttons under a delivered image result (❤️, 🌱 Seed, ✉️, Split) and /bookmarks."""

@@ -1,0 +1,25 @@
+"""简体中文 (zh-CN)：结果下的免费按钮（❤️、🌱 种子、✉️、拆分）和 /收藏。"""
+
+EXTRAS: dict[str, str] = {
+    "cmd.bookmarks.name": "收藏",
+    "cmd.bookmarks.desc": "你用 ❤️ 收藏的结果，逐个显示，附带按钮",
+    "extras.seed_button": "种子",
+    "extras.split_button": "拆分",
+    "extras.not_done": "任务 #{job} 还没有完成的结果。未做任何操作。",
+    "extras.too_fast": "一次要的图片太多了，请在 {when} 再试。",
+    "extras.bookmarked": "❤️ 已把 #{job} 收藏到 `/收藏`。再按一次 ❤️ 可取消。",
+    "extras.unbookmarked": "已把 #{job} 从 `/收藏` 中移除。",
+    "extras.seed": "🌱 #{job} 的种子是 **{seed}**。在提示词中加上 `--seed {seed}` 即可从它开始。",
+    "extras.seed_unavailable": "API 现在无法给出 #{job} 的种子（它的种子服务未向本机器人开放）。没有扣费。",
+    "extras.seed_unknown": "API 已不认识 #{job} 的任务，无法给出种子。",
+    "extras.seed_refused": "API 没有给出 #{job} 的种子：{said}",
+    "extras.image_gone": "#{job} 的图片已无法从 API 获取，或太大无法发送。",
+    "extras.dm_closed": "我无法给你发私信。请在隐私设置中允许来自本服务器成员的私信，然后再按 ✉️。",
+    "extras.sent": "✉️ 已把 #{job} 私信发给你：{link}",
+    "extras.not_grid": "只有四宫格图片可以拆分。",
+    "extras.split_done": "✂️ #{job} 拆成四张图：1 左上，2 右上，3 左下，4 右下（与 U1–U4 相同）。",
+    "bookmarks.empty": "你还没有收藏。按结果下方的 ❤️ 即可收藏到这里。",
+    "bookmarks.page": "❤️ 第 {page} / {pages} 个收藏 · #{job}",
+    "bookmarks.image_gone": "（它的图片已无法从 API 获取。）",
+    "bookmarks.not_yours": "这是别人的收藏；`/收藏` 显示你自己的。",
+}
