@@ -1,6 +1,7 @@
 """English (en-US): the reference catalog. Every key here must exist in zh_CN.py (a test checks)."""
 
 from bot.i18n.en_US_help import HELP
+from bot.i18n.en_US_images import IMAGES
 from bot.i18n.en_US_panels import PANELS
 
 MESSAGES: dict[str, str] = {
@@ -205,3 +206,4 @@ MESSAGES: dict[str, str] = {
 }
 MESSAGES.update(PANELS)
 MESSAGES.update(HELP)
+MESSAGES.update(IMAGES)

@@ -1,6 +1,7 @@
 """简体中文 (zh-CN). Keys mirror en_US.py."""
 
 from bot.i18n.zh_CN_help import HELP
+from bot.i18n.zh_CN_images import IMAGES
 from bot.i18n.zh_CN_panels import PANELS
 
 MESSAGES: dict[str, str] = {
@@ -204,3 +205,4 @@ MESSAGES: dict[str, str] = {
 }
 MESSAGES.update(PANELS)
 MESSAGES.update(HELP)
+MESSAGES.update(IMAGES)
