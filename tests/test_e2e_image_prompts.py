@@ -5,7 +5,7 @@ admission and written into the prompt as --sref / --oref, and every refusal come
 from __future__ import annotations
 
 from bot.app import MJBot
-from bot.input_images import MAX_BYTES, MAX_SIDE
+from bot.input_images import MAX_BYTES, MAX_DOWNLOAD, MAX_SIDE
 from bot.models import Defaults
 from bot.policy import GuildPolicy
 from tests.fakes.discord import FakeDiscord, FakeMessage
@@ -15,6 +15,7 @@ from tests.harness import submits_settled
 from tests.images_helpers import decode_data_url, noisy_png, opened, picture, private_text
 from tests.test_e2e_direct_messages import dm_messages
 from tests.test_e2e_imagine import has_image, labels
+from tests.test_e2e_modals import button_id
 from tests.test_e2e_permutations import button
 
 IMAGINE = "POST /mj/submit/imagine"
@@ -217,3 +218,38 @@ async def test_image_prompts_by_direct_message(
     [body] = upstream_bodies(fake_mj, IMAGINE)
     assert body["prompt"] == "a dune --ar 3:2", "the saved defaults apply"
     assert [decode_data_url(str(u))[0] for u in body["base64Array"]] == ["image/jpeg"]  # type: ignore[union-attr]
+
+
+async def test_an_edited_refused_prompt_keeps_its_image_prompts(
+    bot: MJBot, fake_discord: FakeDiscord, fake_mj: FakeRelay
+) -> None:
+    user = fake_discord.add_user("eli")
+    image = picture((32, 32))
+    attached = fake_discord.attach("e.png", "image/png", image)
+    command = await fake_discord.invoke(
+        "imagine", {"prompt": "a gore scene [code24:gore]", "image1": attached}, user_id=user
+    )
+    refused = await posted(fake_discord, command)
+    await fake_discord.wait_for(lambda: "Edit prompt" in str(refused.components), timeout=20)
+    click = await fake_discord.click(refused.id, button_id(refused, "Edit prompt"), user_id=user)
+    await fake_discord.wait_for(lambda: click.modal is not None)
+    edit = await fake_discord.submit_modal(click, {"text": "a calm scene"})
+    await fake_discord.wait_for(lambda: fake_mj.count(IMAGINE) == 2, timeout=20)
+    bodies = upstream_bodies(fake_mj, IMAGINE)
+    assert bodies[1]["prompt"] == "a calm scene"
+    for body in bodies:
+        assert [decode_data_url(str(u)) for u in body["base64Array"]] == [("image/png", image)]  # type: ignore[union-attr]
+    assert edit.message_id is not None and not edit.ephemeral
+
+
+async def test_a_file_too_large_to_download_is_refused_unread(
+    bot: MJBot, fake_discord: FakeDiscord, fake_mj: FakeRelay
+) -> None:
+    user = fake_discord.add_user("lars")
+    huge = fake_discord.attach("huge.png", "image/png", picture(), size=MAX_DOWNLOAD + 1)
+    command = await fake_discord.invoke("imagine", {"prompt": "a whale", "image1": huge}, user_id=user)
+    assert (
+        await answered(fake_discord, command) == "**huge.png** is larger than 25 MiB: attach a smaller image."
+    )
+    await submits_settled(bot)
+    assert fake_discord.cdn_reads == [] and submits(fake_mj) == []

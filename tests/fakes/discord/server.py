@@ -538,10 +538,13 @@ class FakeDiscord(RestRoutes):
         data = {"custom_id": custom_id, "components": rows}
         return await self._interact(5, data, user_id=user_id, channel_id=channel_id or self.channel_id)
 
-    def attach(self, filename: str, content_type: str, data: bytes) -> FakeAttachment:
+    def attach(
+        self, filename: str, content_type: str, data: bytes, *, size: int | None = None
+    ) -> FakeAttachment:
         """A file a user attaches to a command's attachment option: Discord keeps it on its CDN, and the
-        interaction carries only its id and, in `resolved.attachments`, its description."""
-        attachment = FakeAttachment(self.new_id(), filename, content_type, len(data), data)
+        interaction carries only its id and, in `resolved.attachments`, its description. `size`: the
+        size Discord reports, when a test needs a file larger than it wants to hold."""
+        attachment = FakeAttachment(self.new_id(), filename, content_type, size or len(data), data)
         self.cdn[attachment.id] = attachment
         return attachment
 
