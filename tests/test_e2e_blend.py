@@ -46,7 +46,7 @@ async def test_blend_delivers_a_grid_whose_buttons_work(
 
     click = await fake_discord.click(grid.id, grid.custom_ids()[0], user_id=user)
     await fake_discord.wait_for(lambda: bool(click.callbacks))
-    await fake_discord.wait_for(lambda: fake_mj.count(ACTION) == 1, timeout=15)
+    await fake_discord.wait_for(lambda: fake_mj.upstream.count(ACTION) == 1, timeout=15)
     u1 = next(b for b in task.buttons if b["label"] == "U1")
     assert upstream_bodies(fake_mj, ACTION)[0]["customId"] == u1["customId"]
     await fake_discord.wait_for(lambda: any(has_image(m) for m in replies_to(fake_discord, grid)), timeout=20)
@@ -74,7 +74,7 @@ async def test_blend_over_quota_is_refused_before_anything_is_read_or_sent(
     b = fake_discord.attach("b.png", "image/png", picture(color="green"))
     first = await fake_discord.invoke("blend", {"image1": a, "image2": b}, user_id=user)
     await posted(fake_discord, first)
-    await fake_discord.wait_for(lambda: fake_mj.count(BLEND) == 1, timeout=15)
+    await fake_discord.wait_for(lambda: fake_mj.upstream.count(BLEND) == 1, timeout=15)
     reads = list(fake_discord.cdn_reads)
 
     second = await fake_discord.invoke("blend", {"image1": a, "image2": b}, user_id=user)

@@ -133,7 +133,7 @@ async def test_one_image_prompt_without_text_is_refused_two_may_go_alone(
     options = {"prompt": "--ar 16:9", "image1": first, "image2": second}
     pair = await fake_discord.invoke("imagine", options, user_id=user)
     await posted(fake_discord, pair)
-    await fake_discord.wait_for(lambda: fake_mj.count(IMAGINE) == 1, timeout=15)
+    await fake_discord.wait_for(lambda: fake_mj.upstream.count(IMAGINE) == 1, timeout=15)
     [body] = upstream_bodies(fake_mj, IMAGINE)
     assert body["prompt"] == "--ar 16:9" and len(body["base64Array"]) == 2  # type: ignore[arg-type]
 
@@ -158,7 +158,7 @@ async def test_over_quota_is_refused_before_any_read_upload_or_submit(
     await bot.policies.set(fake_discord.guild_id, GuildPolicy(daily_quota=1))
     user = fake_discord.add_user("quinn")
     first = await fake_discord.invoke("imagine", {"prompt": "a lamp"}, user_id=user)
-    await fake_discord.wait_for(lambda: fake_mj.count(IMAGINE) == 1, timeout=15)
+    await fake_discord.wait_for(lambda: fake_mj.upstream.count(IMAGINE) == 1, timeout=15)
     assert first.message_id is not None
     style = fake_discord.attach("style.png", "image/png", picture())
     options = {"prompt": "a chair", "image1": style, "style_ref": style}
@@ -196,7 +196,7 @@ async def test_image_prompts_with_a_permutation_prompt_go_with_every_job(
     assert fake_mj.count(IMAGINE) == 0
     start = await fake_discord.click(asked.id, button(asked, "Start 2 jobs"), user_id=user)
     await fake_discord.wait_for(lambda: bool(start.callbacks))
-    await fake_discord.wait_for(lambda: fake_mj.count(IMAGINE) == 2, timeout=20)
+    await fake_discord.wait_for(lambda: fake_mj.upstream.count(IMAGINE) == 2, timeout=20)
     bodies = upstream_bodies(fake_mj, IMAGINE)
     assert sorted(str(b["prompt"]) for b in bodies) == ["a blue kite", "a red kite"]
     for body in bodies:
@@ -234,7 +234,7 @@ async def test_an_edited_refused_prompt_keeps_its_image_prompts(
     click = await fake_discord.click(refused.id, button_id(refused, "Edit prompt"), user_id=user)
     await fake_discord.wait_for(lambda: click.modal is not None)
     edit = await fake_discord.submit_modal(click, {"text": "a calm scene"})
-    await fake_discord.wait_for(lambda: fake_mj.count(IMAGINE) == 2, timeout=20)
+    await fake_discord.wait_for(lambda: fake_mj.upstream.count(IMAGINE) == 2, timeout=20)
     bodies = upstream_bodies(fake_mj, IMAGINE)
     assert bodies[1]["prompt"] == "a calm scene"
     for body in bodies:

@@ -23,9 +23,10 @@ if TYPE_CHECKING:
 
     Interaction = discord.Interaction[MJBot]
 
-# Stands for a reference's URL while the prompt is checked (a URL, as the real one will be); replaced
-# by the uploaded image's URL once the job is admitted.
-PENDING_URL = "https://upload.invalid/pending-reference.png"
+# Stands for a reference's URL while the prompt is checked (a URL, as the real one will be), as long as
+# a signed Discord CDN link so the length check still holds; replaced by the uploaded image's URL once
+# the job is admitted.
+PENDING_URL = "https://upload.invalid/" + "0" * 270 + ".png"
 
 
 def pending_references(options: PromptParams, images: GivenImages) -> PromptParams:
