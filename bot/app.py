@@ -41,6 +41,7 @@ EXTENSIONS = (
     "cogs.help",
     "cogs.admin",
     "cogs.extras",
+    "cogs.blend",
 )
 
 

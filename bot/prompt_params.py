@@ -62,6 +62,8 @@ class PromptParams:
     no: str | None = None
     tile: bool = False
     raw: bool = False
+    style_ref: str | None = None  # an image's URL (--sref)
+    omni_ref: str | None = None  # an image's URL (--oref)
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +100,7 @@ class ParsedPrompt:
 _OPTION_FLAGS = (
     ("aspect", "ar"), ("version", "v"), ("stylize", "s"), ("chaos", "c"), ("weird", "weird"),
     ("quality", "q"), ("seed", "seed"), ("no", "no"), ("tile", "tile"), ("raw", "raw"),
+    ("style_ref", "sref"), ("omni_ref", "oref"),
 )  # fmt: skip
 
 
@@ -122,6 +125,14 @@ def _option_params(options: PromptParams, skip: set[str], vocabulary: Vocabulary
     return found
 
 
+def _check_text(text: str, image_prompts: int) -> None:
+    """Midjourney's rule for a prompt without text (https://docs.midjourney.com/hc/en-us/articles/
+    32040250122381-Image-Prompts: "Single Image Prompt + Text Prompt", "Multiple Image Prompts Without
+    Text Prompt"): one image prompt needs text with it; two or more may go alone."""
+    if not text and image_prompts < 2:
+        raise PromptError("prompt.image_alone" if image_prompts == 1 else "prompt.empty")
+
+
 def _finish(
     text: str,
     params: list[Param],
@@ -131,12 +142,14 @@ def _finish(
     vocabulary: Vocabulary,
     specs: dict[str, Spec],
     max_length: int,
+    image_prompts: int = 0,
 ) -> ParsedPrompt:
     """The checked prompt; a permutation prompt is checked expansion by expansion, naming a bad one."""
-    if not text:
-        raise PromptError("prompt.empty")
+    _check_text(text, image_prompts)
     unchecked = tuple(dict.fromkeys(p.flag for p in params if not p.checked))
     result = ParsedPrompt(text, tuple((p.name, p.value) for p in params), mode, mode_typed, unchecked)
+    if not result.render():
+        raise PromptError("prompt.empty")  # images alone and nothing else: the API needs a prompt
     if (length := len(result.render())) > max_length:
         raise PromptError("prompt.too_long", length=length, limit=max_length)
     if not has_permutations(result.render()):
@@ -146,8 +159,7 @@ def _finish(
     for expansion in expansions:
         try:
             segment = parse_segment(expansion, specs)
-            if not segment.text:
-                raise PromptError("prompt.empty")
+            _check_text(segment.text, image_prompts)
             check_rules(segment.params, vocabulary)
         except PromptError as err:
             err.expansion = expansion
@@ -186,18 +198,20 @@ def build_prompt(
     layers: Sequence[Layer] | None = None,
     max_length: int = MAX_PROMPT_LENGTH,
     vocabulary: Vocabulary = DEFAULT_VOCABULARY,
+    image_prompts: int = 0,
 ) -> ParsedPrompt:
     """The prompt to submit: typed prompt, then options, then each layer of saved defaults for what is unset.
 
     `layers` are saved defaults, strongest first (the user's, then the channel's); without them, `suffix`
     and `defaults` are the one layer. An option that repeats a parameter typed in the prompt is refused.
     Saved layers yield instead: their parameters and mode apply only where everything stronger left them
-    unset, a layer's suffix before its defaults.
+    unset, a layer's suffix before its defaults. `image_prompts`: how many images go with the prompt
+    (they may stand in for its text).
     """
     specs = flag_specs(vocabulary)
     typed = parse_segment(prompt, specs)
-    if not typed.text:
-        raise PromptError("prompt.empty")
+    if not image_prompts:
+        _check_text(typed.text, 0)
     taken = {key: param.flag for param in typed.params for key in param.keys}
     explicit = _option_params(options, set(), vocabulary)
     for option, param in explicit:
@@ -228,6 +242,7 @@ def build_prompt(
         vocabulary=vocabulary,
         specs=specs,
         max_length=max_length,
+        image_prompts=image_prompts,
     )
 
 

@@ -20,7 +20,7 @@ PROMPT_SHOWN = 1500  # escaped characters; a message whose status line is long s
 STATUS_SHOWN = 400  # a long failure reason is cut too, so the prompt keeps some room
 ROW_WIDTH = 5
 MAX_ROWS = 5
-GRID_ACTIONS = frozenset({"IMAGINE", "VARIATION", "REROLL"})
+GRID_ACTIONS = frozenset({"IMAGINE", "VARIATION", "REROLL", "BLEND"})
 
 _GRID_ID = re.compile(r"^MJ::JOB::(?P<kind>upsample|variation|reroll)::(?P<index>\d)::")
 _FALLBACK_EMOJI = {

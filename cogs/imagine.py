@@ -10,6 +10,7 @@ from discord.ext import commands
 
 from bot.i18n import L
 from bot.models import BotType, Mode
+from bot.paid.attachments import GivenImages
 from bot.paid.imagine import start_imagine
 from bot.paid.permutations import PermutationButton
 from bot.prompt.flags import CHAOS, QUALITIES, SEED, STYLIZE, WEIRD
@@ -27,6 +28,7 @@ BOT_CHOICES = [
     app_commands.Choice(name=L("choice.niji"), value=BotType.NIJI_JOURNEY.value),
 ]
 QUALITY_CHOICES = [app_commands.Choice(name=q, value=q) for q in QUALITIES]
+IMAGE_OPTIONS = ("image1", "image2", "image3")  # image prompts
 
 
 class Imagine(commands.Cog):
@@ -46,6 +48,9 @@ class Imagine(commands.Cog):
     @app_commands.describe(**{o: L(f"opt.{o}.desc") for o in ("prompt", "mode", "bot", "aspect", "version")})
     @app_commands.describe(**{o: L(f"opt.{o}.desc") for o in ("stylize", "chaos", "weird", "quality")})
     @app_commands.describe(**{o: L(f"opt.{o}.desc") for o in ("seed", "no", "tile", "raw")})
+    @app_commands.rename(**{o: L(f"opt.{o}.name") for o in (*IMAGE_OPTIONS, "style_ref", "omni_ref")})
+    @app_commands.describe(**dict.fromkeys(IMAGE_OPTIONS, L("opt.image_prompt.desc")))
+    @app_commands.describe(**{o: L(f"opt.{o}.desc") for o in ("style_ref", "omni_ref")})
     @app_commands.choices(
         mode=MODE_CHOICES,
         bot=BOT_CHOICES,
@@ -69,6 +74,11 @@ class Imagine(commands.Cog):
         no: app_commands.Range[str, 1, 500] | None = None,
         tile: bool = False,
         raw: bool = False,
+        image1: discord.Attachment | None = None,
+        image2: discord.Attachment | None = None,
+        image3: discord.Attachment | None = None,
+        style_ref: discord.Attachment | None = None,
+        omni_ref: discord.Attachment | None = None,
     ) -> None:
         prompt = prompt.strip()
         if not prompt:
@@ -92,6 +102,12 @@ class Imagine(commands.Cog):
             options,
             mode=Mode(mode.value) if mode else None,
             bot_type=BotType(bot.value) if bot else None,
+            images=GivenImages(
+                prompts=tuple(a for a in (image1, image2, image3) if a is not None),
+                references=tuple(
+                    (option, a) for option, a in (("style_ref", style_ref), ("omni_ref", omni_ref)) if a
+                ),
+            ),
         )
 
     @imagine.autocomplete("version")

@@ -2,6 +2,7 @@
 
 from bot.i18n.en_US_extras import EXTRAS
 from bot.i18n.en_US_help import HELP
+from bot.i18n.en_US_images import IMAGES
 from bot.i18n.en_US_panels import PANELS
 from bot.i18n.en_US_region import REGION
 
@@ -209,3 +210,4 @@ MESSAGES.update(PANELS)
 MESSAGES.update(HELP)
 MESSAGES.update(REGION)
 MESSAGES.update(EXTRAS)
+MESSAGES.update(IMAGES)

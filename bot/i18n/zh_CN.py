@@ -2,6 +2,7 @@
 
 from bot.i18n.zh_CN_extras import EXTRAS
 from bot.i18n.zh_CN_help import HELP
+from bot.i18n.zh_CN_images import IMAGES
 from bot.i18n.zh_CN_panels import PANELS
 from bot.i18n.zh_CN_region import REGION
 
@@ -208,3 +209,4 @@ MESSAGES.update(PANELS)
 MESSAGES.update(HELP)
 MESSAGES.update(REGION)
 MESSAGES.update(EXTRAS)
+MESSAGES.update(IMAGES)

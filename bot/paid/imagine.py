@@ -8,9 +8,11 @@ import discord
 
 from bot import render
 from bot.i18n import t
-from bot.models import BotType, Defaults, Mode, NewJob, ReasonCode
+from bot.models import BotType, Defaults, Mode, NewJob, ReasonCode, SubmitRoute
+from bot.paid.attachments import GivenImages
 from bot.paid.by_dm import start_in_dm
 from bot.paid.gate import Place, admit_paid
+from bot.paid.image_prompts import pending_references, start_with_images
 from bot.paid.permutations import ask_to_confirm
 from bot.policy import Refusal
 from bot.prompt_params import Layer, ParsedPrompt, PromptError, PromptParams, build_prompt
@@ -63,11 +65,13 @@ async def start_imagine(
     mode: Mode | None = None,
     bot_type: BotType | None = None,
     origin: Job | None = None,
+    images: GivenImages | None = None,
 ) -> None:
     """Validate, admit and start an imagine job; used by /imagine and by "Edit prompt" resubmits.
 
     A resubmit of `origin` follows the rules of the place where it is sent (a DM: its server's), keeps
-    its delivery (a DM stays a DM), and its prompt already carries the defaults it was first sent with.
+    its delivery (a DM stays a DM) and its image prompts, and its prompt already carries the defaults it
+    was first sent with. `images`: attachments to read (image prompts, references) once admitted.
     """
     bot = interaction.client
     if interaction.channel_id is None:
@@ -77,9 +81,20 @@ async def start_imagine(
     if origin is None:
         user, channel = await saved_defaults(bot, interaction.user.id, interaction.channel_id)
     defaults = user.over(channel)
+    images = images or GivenImages()
+    carried = None  # a resubmitted /imagine keeps its image prompts
+    if origin is not None and origin.action == SubmitRoute.IMAGINE:
+        carried = await bot.store.get_inputs(origin.id)
+    image_prompts = len(images.prompts) + len(carried.images if carried else ())
     try:
         vocabulary = bot.settings.vocabulary
-        parsed = build_prompt(prompt, options, layers=prompt_layers(user, channel), vocabulary=vocabulary)
+        parsed = build_prompt(
+            prompt,
+            pending_references(options, images),
+            layers=prompt_layers(user, channel),
+            vocabulary=vocabulary,
+            image_prompts=image_prompts,
+        )
         typed_mode = parsed.mode if parsed.mode_typed else None
         if mode is not None and typed_mode is not None and typed_mode != mode.value:
             raise PromptError("prompt.mode_twice", flag=f"--{typed_mode.lower()}", mode=mode.lower())
@@ -105,7 +120,21 @@ async def start_imagine(
         upload_limit=interaction.filesize_limit,
         locale=str(interaction.locale),
         dm=place.dm,
+        inputs=carried if carried and carried.images else None,
     )
+    if images:
+        await start_with_images(
+            interaction,
+            new,
+            parsed,
+            images,
+            place=place,
+            admission=admission,
+            explicit_mode=explicit,
+            by_dm=bool(defaults.dm),
+            note=unchecked_note(interaction, parsed),
+        )
+        return
     if parsed.jobs > 1:
         await ask_to_confirm(interaction, new, parsed, place, explicit_mode=explicit, by_dm=bool(defaults.dm))
         return

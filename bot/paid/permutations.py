@@ -77,7 +77,10 @@ async def ask_to_confirm(
     view.add_item(PermutationButton(pending_id, True, t(lang, "button.start_jobs", jobs=len(prompts))))
     view.add_item(PermutationButton(pending_id, False, t(lang, "button.cancel")))
     content = t(lang, "permutations.confirm", jobs=len(prompts)) + "\n" + listed
-    await interaction.response.send_message(content, view=view, ephemeral=True)
+    if interaction.response.is_done():  # deferred while its images were read
+        await interaction.followup.send(content, view=view, ephemeral=True)
+    else:
+        await interaction.response.send_message(content, view=view, ephemeral=True)
 
 
 async def answer(interaction: Interaction, pending_id: int, *, start: bool) -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import io
 import itertools
 import json
 import logging
@@ -15,6 +16,7 @@ from collections.abc import Callable
 from typing import Any
 
 from aiohttp import WSMsgType, web
+from PIL import Image
 
 from tests.fakes.discord.records import FakeAttachment, FakeInteraction, FakeMessage, RequestRecord
 from tests.fakes.discord.rest import RestRoutes
@@ -83,6 +85,8 @@ class FakeDiscord(RestRoutes):
         self.expired_token_calls = 0
         self.left_guilds: list[int] = []
         self.member_fetches = 0  # GET /guilds/{guild}/members/{user}
+        self.cdn: dict[int, FakeAttachment] = {}  # files users attached to commands, by attachment id
+        self.cdn_reads: list[int] = []  # the attachment ids the bot downloaded
         self._set_trouble_knobs()
         self.channel_buckets: dict[int, Bucket] = {}
         self._answer_timers: dict[int, asyncio.TimerHandle] = {}  # interaction id → its deadline check
@@ -243,6 +247,7 @@ class FakeDiscord(RestRoutes):
     async def start(self) -> None:
         app = web.Application(client_max_size=64 * 1024 * 1024)
         app.router.add_get("/gateway", self._gateway)
+        app.router.add_get("/attachments/{channel}/{id}/{filename}", self._cdn_file)
         self.add_routes(app)
         self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
         await self._runner.setup()
@@ -430,6 +435,11 @@ class FakeDiscord(RestRoutes):
             elif option["type"] == 7:  # a channel
                 channel = {**self.channels[int(str(value))], "permissions": str(ALL_TEXT_PERMISSIONS)}
                 resolved.setdefault("channels", {})[str(value)] = channel
+            elif option["type"] == 11:  # an attachment: its id, and the file under resolved.attachments
+                assert isinstance(given, FakeAttachment), f"{key!r} takes a file from attach()"
+                value = str(given.id)
+                payload = self.attachment_payload(given, channel_id or self.channel_id)
+                resolved.setdefault("attachments", {})[value] = payload
             built.append({"name": key, "type": option["type"], "value": value})
         if subcommand is not None:
             built = [{"name": subcommand, "type": 1, "options": built}]
@@ -528,6 +538,40 @@ class FakeDiscord(RestRoutes):
                 for key, value in values.items()]  # fmt: skip
         data = {"custom_id": custom_id, "components": rows}
         return await self._interact(5, data, user_id=user_id, channel_id=channel_id or self.channel_id)
+
+    def attach(
+        self, filename: str, content_type: str, data: bytes, *, size: int | None = None
+    ) -> FakeAttachment:
+        """A file a user attaches to a command's attachment option: Discord keeps it on its CDN, and the
+        interaction carries only its id and, in `resolved.attachments`, its description. `size`: the
+        size Discord reports, when a test needs a file larger than it wants to hold."""
+        attachment = FakeAttachment(self.new_id(), filename, content_type, size or len(data), data)
+        self.cdn[attachment.id] = attachment
+        return attachment
+
+    def attachment_payload(self, attachment: FakeAttachment, channel_id: int) -> dict[str, Any]:
+        """An attachment as Discord resolves it in an interaction (the spec's AttachmentResponse): an
+        ephemeral file with its CDN url, and its width and height when it is an image."""
+        url = f"http://127.0.0.1:{self.port}/attachments/{channel_id}/{attachment.id}/{attachment.filename}"
+        payload: dict[str, Any] = {
+            "id": str(attachment.id), "filename": attachment.filename, "size": attachment.size, "url": url,
+            "proxy_url": url, "ephemeral": True,
+            **({"content_type": attachment.content_type} if attachment.content_type else {}),
+        }  # fmt: skip
+        with contextlib.suppress(OSError, ValueError), Image.open(io.BytesIO(attachment.data)) as image:
+            payload["width"], payload["height"] = image.size
+        return payload
+
+    async def _cdn_file(self, request: web.Request) -> web.Response:
+        """Discord's CDN: the bytes of an attached file (what discord.py's Attachment.read() downloads)."""
+        attachment = self.cdn.get(int(request.match_info["id"]))
+        if attachment is None or attachment.filename != request.match_info["filename"]:
+            return web.Response(status=404, text="Not Found")
+        self.cdn_reads.append(attachment.id)
+        self.changed()
+        return web.Response(
+            body=attachment.data, content_type=attachment.content_type or "application/octet-stream"
+        )
 
     def store_attachments(self, files: list[tuple[str, str, bytes]]) -> list[FakeAttachment]:
         return [FakeAttachment(self.new_id(), name, ctype, len(data), data) for name, ctype, data in files]

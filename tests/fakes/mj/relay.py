@@ -182,7 +182,8 @@ class FakeRelay(UpstreamKnobs):
         if not self.upstream.base_url:
             await self.upstream.start()
         self._session = aiohttp.ClientSession()
-        app = web.Application(middlewares=[self._record, self._front])
+        # new-api reads bodies up to MAX_REQUEST_BODY_MB, 128 by default (common/init.go)
+        app = web.Application(middlewares=[self._record, self._front], client_max_size=128 * 1024 * 1024)
         app.on_response_prepare.append(self._request_id_header)
         router, routes = app.router, self._routes
         # router/relay-router.go registerMjRouterGroup, under /mj and /:mode/mj

@@ -334,6 +334,8 @@ class TrueaiRoutes:
         images = _object(request).get("base64Array")
         if not isinstance(images, list) or not images:
             return fail(4, "base64 参数错误")  # trueai SubmitController.ImagineDiscordImages
+        if self.mj.no_account:
+            return fail(4, "实例不存在或不可用")  # ChooseInstance found no account: code 4, not 3
         stamp = int(time.time() * 1000)
         urls = [f"{self.mj.base_url}/cdn/upload_{stamp}_{i}.png" for i in range(len(images))]
         return stj_response({"code": 1, "description": "提交成功", "result": urls, "properties": {}})

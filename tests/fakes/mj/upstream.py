@@ -133,7 +133,11 @@ class FakeMJ:
 
     async def start(self) -> None:
         if self.flavor == "trueai":
-            app = web.Application(middlewares=[self._record, self._trueai.auth, self._inject])
+            # Kestrel's default MaxRequestBodySize, which trueai keeps unless KESTREL_MAX_REQUEST_BODY_SIZE
+            # is set (Program.cs)
+            app = web.Application(
+                middlewares=[self._record, self._trueai.auth, self._inject], client_max_size=30_000_000
+            )
             self._trueai.add_routes(app)
         else:
             app = web.Application(middlewares=[self._record, self._spec.auth, self._inject])
