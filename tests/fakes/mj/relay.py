@@ -182,7 +182,8 @@ class FakeRelay(UpstreamKnobs):
         if not self.upstream.base_url:
             await self.upstream.start()
         self._session = aiohttp.ClientSession()
-        app = web.Application(middlewares=[self._record, self._front])
+        # new-api common/init.go: MAX_REQUEST_BODY_MB defaults to 128 (aiohttp's own default is 1 MiB)
+        app = web.Application(middlewares=[self._record, self._front], client_max_size=128 * 2**20)
         app.on_response_prepare.append(self._request_id_header)
         router, routes = app.router, self._routes
         # router/relay-router.go registerMjRouterGroup, under /mj and /:mode/mj

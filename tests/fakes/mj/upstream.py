@@ -133,7 +133,9 @@ class FakeMJ:
 
     async def start(self) -> None:
         if self.flavor == "trueai":
-            app = web.Application(middlewares=[self._record, self._trueai.auth, self._inject])
+            # trueai Program.cs keeps Kestrel's MaxRequestBodySize (30,000,000 bytes) unless configured
+            middlewares = [self._record, self._trueai.auth, self._inject]
+            app = web.Application(middlewares=middlewares, client_max_size=30_000_000)
             self._trueai.add_routes(app)
         else:
             app = web.Application(middlewares=[self._record, self._spec.auth, self._inject])
