@@ -19,6 +19,7 @@ from aiohttp import WSMsgType, web
 from tests.fakes.discord.records import FakeAttachment, FakeInteraction, FakeMessage, RequestRecord
 from tests.fakes.discord.rest import RestRoutes
 from tests.fakes.discord.rules import Bucket, OpenAPIValidator
+from tests.fakes.discord.uploads import ATTACHMENT_OPTION, Uploads
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +35,7 @@ VIEW_CHANNEL, SEND_MESSAGES, EMBED_LINKS, ATTACH_FILES, READ_HISTORY = (
 OPTION_TYPES = {"str": 3}
 
 
-class FakeDiscord(RestRoutes):
+class FakeDiscord(RestRoutes, Uploads):
     def __init__(
         self,
         *,
@@ -58,6 +59,7 @@ class FakeDiscord(RestRoutes):
         self.global_bucket = Bucket("global", *global_limit)
         self.openapi = OpenAPIValidator() if validate_openapi else None
         self._ids = itertools.count(1_100_000_000_000_000_000)
+        self.uploads, self.cdn_reads = {}, 0  # users' attachments (uploads.py)
         self.bot_token = "fake-bot-token"
         self.application_id = self.new_id()
         self.bot_user_id = self.application_id
@@ -243,6 +245,7 @@ class FakeDiscord(RestRoutes):
         app = web.Application(client_max_size=64 * 1024 * 1024)
         app.router.add_get("/gateway", self._gateway)
         self.add_routes(app)
+        self.add_upload_routes(app)
         self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -426,6 +429,9 @@ class FakeDiscord(RestRoutes):
             value = str(given) if option["type"] in (7, 8) else given
             if option["type"] == 8:  # a role
                 resolved.setdefault("roles", {})[str(value)] = self.roles[int(str(value))]
+            elif option["type"] == ATTACHMENT_OPTION:
+                value = str(value)
+                resolved.setdefault("attachments", {})[value] = self.upload_payload(int(value))
             elif option["type"] == 7:  # a channel
                 channel = {**self.channels[int(str(value))], "permissions": str(ALL_TEXT_PERMISSIONS)}
                 resolved.setdefault("channels", {})[str(value)] = channel
