@@ -117,4 +117,11 @@ MIGRATIONS: tuple[str | tuple[str, PythonStep], ...] = (
     """
     CREATE TABLE job_inputs (job_id INTEGER PRIMARY KEY REFERENCES jobs(id), data TEXT NOT NULL);
     """,
+    # 9: a text result (describe's prompts, shorten's analysis), read by its buttons; pruned with its job.
+    """
+    CREATE TABLE job_results (
+        job_id INTEGER PRIMARY KEY REFERENCES jobs(id) ON DELETE CASCADE,
+        text TEXT NOT NULL
+    );
+    """,
 )

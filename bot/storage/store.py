@@ -14,11 +14,12 @@ from bot.storage.migrations import MIGRATIONS
 from bot.storage.pending import PendingQueries
 from bot.storage.preferences import PreferenceQueries
 from bot.storage.reports import ReportQueries
+from bot.storage.results import ResultQueries
 
 log = logging.getLogger(__name__)
 
 
-class Store(ButtonQueries, ReportQueries, PreferenceQueries, PendingQueries):
+class Store(ButtonQueries, ReportQueries, PreferenceQueries, PendingQueries, ResultQueries):
     """The bot's SQLite database. Open with `await Store.open(path)`; `:memory:` works for tests."""
 
     @classmethod
