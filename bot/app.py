@@ -30,7 +30,15 @@ from bot.views import modal_text
 
 log = logging.getLogger(__name__)
 
-EXTENSIONS = ("cogs.imagine", "cogs.actions", "cogs.settings", "cogs.jobs", "cogs.help", "cogs.admin")
+EXTENSIONS = (
+    "cogs.imagine",
+    "cogs.actions",
+    "cogs.settings",
+    "cogs.jobs",
+    "cogs.help",
+    "cogs.admin",
+    "cogs.text",
+)
 
 
 class ClickHandler(Protocol):
