@@ -15,12 +15,13 @@ from PIL import Image
 from bot.app import MJBot
 from bot.config import Settings
 from bot.mj.prompt_lines import described_prompts
-from bot.models import Job, JobStatus
+from bot.models import Defaults, Job, JobStatus
 from bot.policy import GuildPolicy
 from tests.fakes.discord import FakeDiscord, FakeInteraction, FakeMessage
 from tests.fakes.mj import FakeRelay
 from tests.fakes.mj.trueai_tasks import describe_result
 from tests.harness import STATE_POLL, running_bot, submits_settled
+from tests.test_e2e_direct_messages import dm_messages
 from tests.test_e2e_imagine import labels
 
 DESCRIBE = "POST /mj/submit/describe"
@@ -208,3 +209,34 @@ async def test_a_large_image_is_sent_smaller(
     assert sent["base64"].startswith(prefix)
     with Image.open(io.BytesIO(base64.b64decode(sent["base64"].removeprefix(prefix)))) as small:
         assert max(small.size) == 2048
+
+
+async def test_a_describe_without_mjs_retry_gets_the_bots_own(
+    bot: MJBot, fake_discord: FakeDiscord, fake_mj: FakeRelay
+) -> None:
+    """trueai's partner emulation drops Retry unless there are five prompts (TaskInfo.SetDescribeButtions)."""
+    user = fake_discord.add_user("fa")
+    link = "https://images.example.com/gull.webp"
+    fake_mj.set_duration("DESCRIBE", 3.0)
+    await describe(fake_discord, user, link=link)
+    await fake_discord.wait_for(lambda: fake_mj.upstream.count(DESCRIBE) == 1)
+    [task] = [t for t in fake_mj.upstream.tasks.values() if t.action == "DESCRIBE"]
+    task.buttons = [b for b in task.buttons if "Picread" not in b["customId"]]
+    _, result = await finished(bot, fake_discord, user, "DESCRIBE")
+    assert labels(result) == [["1", "2", "3", "4", "🔄"]]
+    await fake_discord.click(result.id, result.custom_ids()[4], user_id=user)
+    await fake_discord.wait_for(lambda: len(upstream_bodies(fake_mj, DESCRIBE)) == 2)
+    assert upstream_bodies(fake_mj, DESCRIBE)[1] == {"link": link}
+
+
+async def test_a_user_who_takes_results_by_dm_gets_the_prompts_there(
+    bot: MJBot, fake_discord: FakeDiscord, fake_mj: FakeRelay
+) -> None:
+    user = fake_discord.add_user("gi")
+    await bot.store.set_defaults("user", user, Defaults(dm=True))
+    started = await describe(fake_discord, user, image=fake_discord.upload("owl.png", "image/png", png()))
+    job, result = await finished(bot, fake_discord, user, "DESCRIBE")
+    assert job.dm and result in dm_messages(fake_discord, user)
+    assert private_text(fake_discord, started).startswith("Started")
+    await fake_discord.click(result.id, result.custom_ids()[0], user_id=user)
+    await fake_discord.wait_for(lambda: fake_mj.upstream.count(IMAGINE) == 1)
