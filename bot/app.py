@@ -42,6 +42,7 @@ EXTENSIONS = (
     "cogs.admin",
     "cogs.extras",
     "cogs.blend",
+    "cogs.text",
 )
 
 

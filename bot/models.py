@@ -81,6 +81,7 @@ class ReasonCode(StrEnum):
     IMAGE_GONE = "image_gone"  # the image link at the API expired
     IMAGE_UNAVAILABLE = "image_unavailable"  # tries
     UNDELIVERED = "undelivered"  # job
+    EMPTY_RESULT = "empty_result"  # a describe or shorten that came back without its text
     # Only the operator can fix these; they are told once per outage (bot/alerts.py).
     CREDIT_EXHAUSTED = "credit_exhausted"
     WRONG_KEY = "wrong_key"

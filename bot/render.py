@@ -13,7 +13,8 @@ from dataclasses import dataclass, replace
 from discord.utils import escape_markdown, escape_mentions
 
 from bot.i18n import t
-from bot.models import BotType, Job, JobStatus, Reason, ReasonCode
+from bot.mj.prompt_lines import described_prompts, shortened
+from bot.models import BotType, Job, JobStatus, Reason, ReasonCode, SubmitRoute
 
 CONTENT_LIMIT = 2000
 PROMPT_SHOWN = 1500  # escaped characters; a message whose status line is long shows fewer
@@ -21,6 +22,7 @@ STATUS_SHOWN = 400  # a long failure reason is cut too, so the prompt keeps some
 ROW_WIDTH = 5
 MAX_ROWS = 5
 GRID_ACTIONS = frozenset({"IMAGINE", "VARIATION", "REROLL", "BLEND"})
+TEXT_RESULTS = frozenset({SubmitRoute.DESCRIBE.value, SubmitRoute.SHORTEN.value})  # a result in words
 
 _GRID_ID = re.compile(r"^MJ::JOB::(?P<kind>upsample|variation|reroll)::(?P<index>\d)::")
 _FALLBACK_EMOJI = {
@@ -150,6 +152,8 @@ def job_title(job: Job, prompt_limit: int = PROMPT_SHOWN) -> str:
     if job.is_action:
         action = escape_mentions(escape_markdown(action_name(job)))
         return t(job.locale, "job.title_action", action=action, prompt=prompt, user=job.user_id)
+    if job.action in TEXT_RESULTS:  # describe: its link or file name; shorten: its prompt
+        return t(job.locale, f"text.title_{job.action.lower()}", prompt=prompt, user=job.user_id)
     return f"**{prompt}** — <@{job.user_id}>"
 
 
@@ -238,3 +242,42 @@ def fit_list(
             break
         shown.append(item)
     return sep.join(shown)
+
+
+_MARKED = re.compile(r"(\*\*[^*\n]+?\*\*|~~[^~\n]+?~~)")
+
+
+def _analysis(text: str) -> str:
+    """MJ's token analysis, inert but for its own marks: important tokens **bold**, the rest ~~struck~~."""
+    parts = _MARKED.split(text)
+    return "".join(
+        f"{part[:2]}{_inert(part[2:-2])}{part[:2]}" if index % 2 else _inert(part)
+        for index, part in enumerate(parts)
+    )
+
+
+def text_result_content(job: Job, text: str, limit: int = CONTENT_LIMIT) -> str:
+    """A describe's or shorten's result: the title, MJ's prompts as a numbered list (a shorten's token
+    analysis first), the status line; within `limit`, each part cut to an equal share when too long."""
+    lang = job.locale
+    status = _cut(job_status_line(job), STATUS_SHOWN)
+    title = job_title(job, 200)
+    sections: list[str] = []
+    if job.action == SubmitRoute.SHORTEN.value:
+        result = shortened(text)
+        items = [_inert(prompt) for prompt in result.candidates]
+        if result.analysis:
+            sections = [t(lang, "text.tokens"), _analysis(result.analysis)]
+        sections.append(t(lang, "text.candidates"))
+    else:
+        items = [_inert(prompt) for prompt in described_prompts(text)]
+    lines = [f"{number}. {item}" for number, item in enumerate(items, start=1)]
+    fixed = len(title) + len(status) + sum(len(s) for s in sections[:1] + sections[2:]) + 8
+    parts = sections[1:2] + lines if len(sections) > 1 else lines
+    share = max(20, (limit - fixed) // max(1, len(parts)) - 1)
+    if len("\n".join(parts)) > limit - fixed:
+        if len(sections) > 1:
+            sections[1] = _cut(_inert(shortened(text).analysis), share)
+        lines = [_cut(line, share) for line in lines]
+    body = [*sections, *lines] if sections else lines
+    return "\n".join([title, *body, status])[:limit]

@@ -12,7 +12,7 @@ from discord.ext import commands
 
 from bot.extras import bookmarks
 from bot.mj.buttons import ButtonRoute, route_of
-from bot.paid import clicks, region, windows
+from bot.paid import clicks, region, text, windows
 from bot.replies import tell
 from bot.views import JOB_BUTTONS
 
@@ -53,6 +53,10 @@ class Actions(commands.Cog):
                 await region.offer(interaction, button, source)
             case ButtonRoute.BOOKMARK:  # MJ's own ❤️: kept by the bot, free
                 await bookmarks.toggle(interaction, source)
+            case ButtonRoute.PROMPT_LINE:
+                await text.imagine_line(interaction, source, button)
+            case ButtonRoute.DESCRIBE_AGAIN:
+                await text.describe_again(interaction, source)
             case _:  # a button stored before its route lost its runner
                 await tell(interaction, "click.unknown_button")
 

@@ -22,6 +22,7 @@ import discord
 from bot import render
 from bot.backoff import backoff
 from bot.channel_budget import ChannelBudget
+from bot.delivery import text_results
 from bot.delivery.messages import MessagePoster, Post, Undeliverable
 from bot.delivery.results import ResultImage
 from bot.images import DEFAULT_UPLOAD_LIMIT, ImageDoesNotFit
@@ -63,6 +64,7 @@ class _Write:
     attempts: int = 0
     not_before: float = 0.0
     image: ResultImage | None = None  # kept across retries: downloaded once
+    without_image: bool = False  # a text result whose image could not be had: posted without it
 
 
 @dataclass(slots=True)
@@ -240,6 +242,9 @@ class Writer:
         """Download (once), fit, post; only then report the job delivered, so a crash in between delivers
         again. An image that cannot be had fails the job after a few tries, in words the user can act on."""
         job = write.job
+        if job.action in render.TEXT_RESULTS:
+            await self._deliver_text(write, task)
+            return
         limit = job.upload_limit or DEFAULT_UPLOAD_LIMIT
         try:
             if write.image is None:
@@ -289,6 +294,32 @@ class Writer:
         if self.observe_lag is not None and task.finish_time is not None:
             self.observe_lag(max(0.0, (datetime.now(UTC) - task.finish_time).total_seconds()))
         self.stats.reencoded += fitted.reencoded
+
+    async def _deliver_text(self, write: _Write, task: Task) -> None:
+        """A describe's prompts or a shorten's analysis: the text is kept first (its buttons read it, also
+        after a restart), then posted like an image result, with describe's image when it can be had."""
+        job = write.job
+        text = text_results.result_text(job, task)
+        if not text.strip():
+            await self._fail_result(job, Reason.of(ReasonCode.EMPTY_RESULT))
+            return
+        if write.image is None and not write.without_image:
+            write.image = await text_results.described_image(self._mj, job, task)
+            write.without_image = write.image is None
+        await self._store.set_result_text(job.id, text)
+        buttons = await self._store.save_buttons(job.id, text_results.result_buttons(job, task))
+        done = replace(job, status=JobStatus.DONE)
+        self._restamp(job)
+        content = render.text_result_content(done, text)
+        try:
+            await self._poster.write(done, Post(content, job_view(done, buttons), write.image, final=True))
+        except ImageDoesNotFit:  # too large where it must go (a DM): the words alone
+            write.image, write.without_image = None, True
+            await self._poster.write(done, Post(content, job_view(done, buttons), final=True))
+        self._poster.forget(job.id)
+        if self._report is not None:
+            await self._report.result_posted(job)
+        self.stats.delivered += 1
 
     async def _fail_result(self, job: Job, why: Reason) -> None:
         failed = replace(job, status=JobStatus.FAILED, reason=why)

@@ -5,6 +5,7 @@ from bot.i18n.en_US_help import HELP
 from bot.i18n.en_US_images import IMAGES
 from bot.i18n.en_US_panels import PANELS
 from bot.i18n.en_US_region import REGION
+from bot.i18n.en_US_text import TEXT
 
 MESSAGES: dict[str, str] = {
     # -- command metadata --------------------------------------------------------------------------
@@ -211,3 +212,4 @@ MESSAGES.update(HELP)
 MESSAGES.update(REGION)
 MESSAGES.update(EXTRAS)
 MESSAGES.update(IMAGES)
+MESSAGES.update(TEXT)

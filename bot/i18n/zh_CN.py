@@ -5,6 +5,7 @@ from bot.i18n.zh_CN_help import HELP
 from bot.i18n.zh_CN_images import IMAGES
 from bot.i18n.zh_CN_panels import PANELS
 from bot.i18n.zh_CN_region import REGION
+from bot.i18n.zh_CN_text import TEXT
 
 MESSAGES: dict[str, str] = {
     # -- command metadata --------------------------------------------------------------------------
@@ -210,3 +211,4 @@ MESSAGES.update(HELP)
 MESSAGES.update(REGION)
 MESSAGES.update(EXTRAS)
 MESSAGES.update(IMAGES)
+MESSAGES.update(TEXT)

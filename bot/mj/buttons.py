@@ -31,7 +31,15 @@ OWN_ROUTES = {  # MJ::<kind>::… ids the relay refuses, which the bot runs itse
     "Picread": ButtonRoute.DESCRIBE_AGAIN,  # MJ::Picread::Retry
 }
 # The routes the writer keeps under a result; a route joins once the bot can run it.
-SHOWN = frozenset({ButtonRoute.ACTION, ButtonRoute.REGION, ButtonRoute.BOOKMARK})
+SHOWN = frozenset(
+    {
+        ButtonRoute.ACTION,
+        ButtonRoute.REGION,
+        ButtonRoute.BOOKMARK,
+        ButtonRoute.PROMPT_LINE,
+        ButtonRoute.DESCRIBE_AGAIN,
+    }
+)
 
 
 def route_of(custom_id: str) -> ButtonRoute | None:
@@ -43,7 +51,8 @@ def route_of(custom_id: str) -> ButtonRoute | None:
     if kind in OWN_ROUTES:
         return OWN_ROUTES[kind]
     if kind == "Job":  # MJ::Job::PicReader::n (describe), MJ::Job::PromptAnalyzer::…::n (shorten)
-        return ButtonRoute.PROMPT_LINE if parts[2] in ("PicReader", "PromptAnalyzer") else None
+        numbered = parts[-1].isdigit()  # not PicReader::all (four jobs at once) nor PromptAnalyzerExtended
+        return ButtonRoute.PROMPT_LINE if parts[2] in ("PicReader", "PromptAnalyzer") and numbered else None
     action = parts[2] if kind == "JOB" else kind
     if kind == "JOB" and action.startswith("animate_"):
         return ButtonRoute.EXTEND if action.endswith("_extend") else ButtonRoute.ANIMATE

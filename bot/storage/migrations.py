@@ -137,4 +137,11 @@ MIGRATIONS: tuple[str | tuple[str, PythonStep], ...] = (
     CREATE INDEX bookmarks_job ON bookmarks(job_id);
     CREATE INDEX bookmarks_user ON bookmarks(user_id, created_at);
     """,
+    # 11: a text result (describe's prompts, shorten's analysis), read by its buttons; pruned with its job.
+    """
+    CREATE TABLE job_results (
+        job_id INTEGER PRIMARY KEY REFERENCES jobs(id) ON DELETE CASCADE,
+        text TEXT NOT NULL
+    );
+    """,
 )

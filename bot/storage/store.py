@@ -15,11 +15,14 @@ from bot.storage.pending import PendingQueries
 from bot.storage.preferences import PreferenceQueries
 from bot.storage.region_links import RegionLinkQueries
 from bot.storage.reports import ReportQueries
+from bot.storage.results import ResultQueries
 
 log = logging.getLogger(__name__)
 
 
-class Store(RegionLinkQueries, ReportQueries, PreferenceQueries, PendingQueries, BookmarkQueries):
+class Store(
+    RegionLinkQueries, ReportQueries, PreferenceQueries, PendingQueries, BookmarkQueries, ResultQueries
+):
     """The bot's SQLite database. Open with `await Store.open(path)`; `:memory:` works for tests."""
 
     @classmethod

@@ -90,8 +90,11 @@ def describe_buttons() -> list[dict[str, Any]]:
 
 def shorten_buttons(u: str) -> list[dict[str, Any]]:
     """A shorten result's components: MJ::Job::PromptAnalyzer::…::N, N the line (trueai
-    TaskService.SubmitAction reads the last segment; the rest of the format is a guess)."""
-    return [_button(f"MJ::Job::PromptAnalyzer::{u}::{i}", str(i)) for i in range(1, 6)]
+    TaskService.SubmitAction reads the last segment; the rest of the format is a guess), and "Show
+    Details" (trueai OnMessage: "shorten show details -> PromptAnalyzerExtended"; its id is a guess)."""
+    return [_button(f"MJ::Job::PromptAnalyzer::{u}::{i}", str(i)) for i in range(1, 6)] + [
+        _button(f"MJ::Job::PromptAnalyzerExtended::{u}", "Show Details")
+    ]
 
 
 def video_buttons(u: str) -> list[dict[str, Any]]:

@@ -159,6 +159,8 @@ def task_info(mj: FakeMJ, task: FakeTask) -> dict[str, Any]:
     progress_text = {"SUBMITTED": "0%", "IN_PROGRESS": f"{progress}%", "SUCCESS": "100%", "FAILURE": ""}
     success = status == "SUCCESS"
     image_url = mj.cdn_url(task) if success else mj.cdn_url(task, progress) if progress and started else None
+    if task.action == "SHORTEN":
+        image_url = None  # HandleShorten sets no ImageUrl: its answer is text only
     final_prompt = task.window_prompt if status == "MODAL" else with_mode(task.prompt_en, task.mode or "FAST")
     properties: dict[str, Any] = {
         "botType": "MID_JOURNEY",
@@ -276,10 +278,50 @@ def describe_result(task_id: str) -> str:
     return "\n\n".join(f"{n}\ufe0f\u20e3 a described picture {tail}, take {n} --ar 1:1" for n in "1234")
 
 
+# Words MJ's /shorten marks as adding little (struck through); a stand-in for its model's judgement.
+FILLER_WORDS = frozenset(
+    [
+        "a",
+        "an",
+        "the",
+        "of",
+        "and",
+        "with",
+        "in",
+        "on",
+        "at",
+        "to",
+        "for",
+        "please",
+        "very",
+        "some",
+        "that",
+        "is",
+        "are",
+        "by",
+        "create",
+        "make",
+    ]
+)
+
+
 def shorten_result(prompt: str) -> str:
-    """MJ's shorten answer: a "Shortened prompts" line and numbered lines (HandleShorten)."""
-    words = without_speed(prompt).split()
-    lines = [" ".join(words[: max(1, len(words) - i)]) for i in range(5)]
-    return "**Shortened prompts**\n" + "\n".join(
-        f"{n}\ufe0f\u20e3 {line}" for n, line in zip("12345", lines, strict=True)
+    """MJ's /shorten embed description, which trueai HandleShorten stores whole (description and
+    properties.finalPrompt): the prompt with its most important tokens in bold and the filler struck
+    through, then a "Shortened prompts" line and five numbered candidates, shortest last. The layout
+    follows Midjourney's /shorten documentation (important tokens, then shortened prompts); trueai
+    relies only on the "Shortened prompts" line and on each candidate starting with its number emoji
+    (TaskService.SubmitAction, PromptAnalyzer branch). Parameters are not part of the analysis."""
+    words = without_speed(prompt).split(" --")[0].split()
+
+    def filler(word: str) -> bool:
+        return word.lower().strip(",.;:!") in FILLER_WORDS
+
+    kept = [word for word in words if not filler(word)] or words
+    important = set(sorted(kept, key=len, reverse=True)[:3])
+    marked = " ".join(
+        f"**{word}**" if word in important else f"~~{word}~~" if filler(word) else word for word in words
     )
+    candidates = [" ".join(kept[: max(1, len(kept) - i)]).strip(",.;: ") for i in range(5)]
+    numbered = "\n".join(f"{n}\ufe0f\u20e3 {line}" for n, line in zip("12345", candidates, strict=True))
+    return f"**Important tokens**\n{marked}\n\n**Shortened prompts**\n{numbered}"
