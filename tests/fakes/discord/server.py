@@ -10,6 +10,7 @@ import contextlib
 import itertools
 import json
 import logging
+import mimetypes
 import time
 from collections.abc import Callable
 from typing import Any
@@ -529,4 +530,15 @@ class FakeDiscord(RestRoutes):
         return await self._interact(5, data, user_id=user_id, channel_id=channel_id or self.channel_id)
 
     def store_attachments(self, files: list[tuple[str, str, bytes]]) -> list[FakeAttachment]:
-        return [FakeAttachment(self.new_id(), name, ctype, len(data), data) for name, ctype, data in files]
+        """Discord names an attachment's content_type from its file (discord.py sends every file as
+        application/octet-stream): that is what makes an .mp4 play in the client."""
+        return [
+            FakeAttachment(self.new_id(), name, _content_type(name, ctype), len(data), data)
+            for name, ctype, data in files
+        ]
+
+
+def _content_type(filename: str, sent: str) -> str:
+    if sent and sent != "application/octet-stream":
+        return sent
+    return mimetypes.guess_type(filename)[0] or sent
