@@ -11,7 +11,7 @@ import discord
 from discord.ext import commands
 
 from bot.mj.buttons import ButtonRoute, route_of
-from bot.paid import clicks, windows
+from bot.paid import animate, clicks, windows
 from bot.replies import tell
 from bot.views import JOB_BUTTONS
 
@@ -44,6 +44,10 @@ class Actions(commands.Cog):
                 await windows.open_zoom(interaction, button, source)
             case ButtonRoute.ACTION:
                 await clicks.claim(interaction, source, button)
+            case ButtonRoute.ANIMATE:
+                await animate.animate(interaction, source, button)
+            case ButtonRoute.EXTEND:
+                await animate.extend(interaction, source, button)
             case _:  # a button stored before its route lost its runner
                 await tell(interaction, "click.unknown_button")
 

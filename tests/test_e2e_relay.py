@@ -37,7 +37,8 @@ async def test_buttons_the_relay_cannot_run_are_not_shown(
     offered = [b["label"] or b["emoji"] for b in task.buttons]
     assert {"❤️", "Animate (High motion)", "Vary (Region)"} <= set(offered), "trueai offers them"
     shown = flat(upscale)
-    assert "❤️" not in shown and "Animate (High motion)" not in shown and "Animate (Low motion)" not in shown
+    assert "❤️" not in shown
+    assert {"Animate (High motion)", "Animate (Low motion)"} <= set(shown), "run through /submit/video"
     assert "Vary (Region)" not in shown, "no prompt-only window that upstream refuses without a mask"
     assert {"Upscale (Subtle)", "Vary (Strong)", "Zoom Out 2x", "Custom Zoom"} <= set(shown)
     await fake_discord.click(upscale.id, button_id(upscale, "Vary (Strong)"), user_id=user)

@@ -22,9 +22,11 @@ from bot.backoff import backoff
 from bot.channel_budget import ChannelBudget
 from bot.delivery.messages import MessagePoster, Post, Undeliverable
 from bot.delivery.results import ResultImage
+from bot.delivery.video import ResultVideo
 from bot.images import DEFAULT_UPLOAD_LIMIT, ImageDoesNotFit
 from bot.mj.buttons import shown
 from bot.mj.errors import MJError, MJImageGone, MJImageTooLarge
+from bot.mj.video import is_video, with_extends
 from bot.models import Job, JobStatus, Reason, ReasonCode
 from bot.storage import ButtonSpec
 from bot.views import job_view
@@ -61,6 +63,7 @@ class _Write:
     attempts: int = 0
     not_before: float = 0.0
     image: ResultImage | None = None  # kept across retries: downloaded once
+    video: ResultVideo | None = None  # likewise, for a video task
 
 
 @dataclass(slots=True)
@@ -236,6 +239,9 @@ class Writer:
     async def _deliver_result(self, write: _Write, task: Task) -> None:
         """Download (once), fit, post; only then report the job delivered, so a crash in between delivers
         again. An image that cannot be had fails the job after a few tries, in words the user can act on."""
+        if is_video(task):
+            await self._deliver_video(write, task)
+            return
         job = write.job
         limit = job.upload_limit or DEFAULT_UPLOAD_LIMIT
         try:
@@ -284,6 +290,38 @@ class Writer:
             await self._report.result_posted(job)
         self.stats.delivered += 1
         self.stats.reencoded += fitted.reencoded
+
+    async def _deliver_video(self, write: _Write, task: Task) -> None:
+        """A video, attached as it came (or linked when over the limit), with an Extend per video."""
+        job = write.job
+        try:
+            if write.video is None:
+                limit = job.upload_limit or DEFAULT_UPLOAD_LIMIT
+                write.video = await ResultVideo.download(self._mj, task, limit)
+        except MJError as err:
+            if write.attempts + 1 < (MAX_GONE_TRIES if isinstance(err, MJImageGone) else MAX_IMAGE_TRIES):
+                raise
+            log.warning("The video of job %s could not be fetched: %s", job.id, err)
+            await self._fail_result(job, Reason.of(ReasonCode.VIDEO_UNAVAILABLE, tries=write.attempts + 1))
+            return
+        offered = with_extends(task.buttons)
+        specs = [ButtonSpec(b.custom_id, b.label, b.emoji) for b in offered if shown(b.custom_id)]
+        buttons = await self._store.save_buttons(job.id, specs)
+        done = replace(job, status=JobStatus.DONE)
+        self._restamp(job)
+        for video in (write.video, write.video.as_link()):
+            attached = video if video.data is not None else None
+            try:
+                await self._poster.write(
+                    done, Post(video.content(done), job_view(done, buttons), attached, True)
+                )
+                break
+            except ImageDoesNotFit:  # a DM's or a 413's smaller limit: its link instead
+                log.info("The video of job %s is shown by its link", job.id)
+        self._poster.forget(job.id)
+        if self._report is not None:
+            await self._report.result_posted(job)
+        self.stats.delivered += 1
 
     async def _fail_result(self, job: Job, why: Reason) -> None:
         failed = replace(job, status=JobStatus.FAILED, reason=why)

@@ -2,6 +2,7 @@
 
 from bot.i18n.en_US_help import HELP
 from bot.i18n.en_US_panels import PANELS
+from bot.i18n.en_US_video import VIDEO
 
 MESSAGES: dict[str, str] = {
     # -- command metadata --------------------------------------------------------------------------
@@ -205,3 +206,4 @@ MESSAGES: dict[str, str] = {
 }
 MESSAGES.update(PANELS)
 MESSAGES.update(HELP)
+MESSAGES.update(VIDEO)

@@ -2,6 +2,7 @@
 
 from bot.i18n.zh_CN_help import HELP
 from bot.i18n.zh_CN_panels import PANELS
+from bot.i18n.zh_CN_video import VIDEO
 
 MESSAGES: dict[str, str] = {
     # -- command metadata --------------------------------------------------------------------------
@@ -204,3 +205,4 @@ MESSAGES: dict[str, str] = {
 }
 MESSAGES.update(PANELS)
 MESSAGES.update(HELP)
+MESSAGES.update(VIDEO)

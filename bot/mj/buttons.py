@@ -31,7 +31,7 @@ OWN_ROUTES = {  # MJ::<kind>::… ids the relay refuses, which the bot runs itse
     "Picread": ButtonRoute.DESCRIBE_AGAIN,  # MJ::Picread::Retry
 }
 # The routes the writer keeps under a result; a route joins once the bot can run it.
-SHOWN = frozenset({ButtonRoute.ACTION})
+SHOWN = frozenset({ButtonRoute.ACTION, ButtonRoute.ANIMATE, ButtonRoute.EXTEND})
 
 
 def route_of(custom_id: str) -> ButtonRoute | None:
