@@ -8,11 +8,13 @@ import base64
 import pytest
 
 from bot.app import MJBot
+from bot.config import Settings
 from bot.policy import GuildPolicy
 from tests.fakes.discord import FakeDiscord, FakeMessage
 from tests.fakes.mj import FakeRelay
 from tests.fakes.mj.images import make_mp4
 from tests.fakes.mj.tasks import FakeTask
+from tests.harness import running_bot
 from tests.test_e2e_clicks import ephemeral_text
 from tests.test_e2e_imagine import has_image, labels, replies_to
 from tests.test_e2e_modals import button_id, upscaled
@@ -216,3 +218,40 @@ async def test_a_video_over_the_upload_limit_is_posted_as_its_link(
     assert f"/mj/image/{task.id}" in video.content, "the link the relay gives as imageUrl"
     assert "Extend 1 (High motion)" in labels(video)[0], "it can still be extended"
     assert has_image(upscale)
+
+
+async def test_an_image_the_api_no_longer_has_is_said_and_nothing_is_submitted(
+    bot: MJBot, fake_discord: FakeDiscord, fake_mj: FakeRelay
+) -> None:
+    fake_mj.upstream.remix = True
+    user = fake_discord.add_user("nils")
+    upscale = await upscaled(fake_discord, user, "a faded map")
+    fake_mj.upstream.cdn_expired = 404  # the upscale's Discord link expired
+    click = await fake_discord.click(upscale.id, button_id(upscale, "Animate (High motion)"), user_id=user)
+    await fake_discord.wait_for(lambda: bool(click.followups), timeout=20)
+    note = fake_discord.messages[click.followups[0]]
+    assert note.flags & 64 and note.content.startswith("The image to animate could not be fetched")
+    assert fake_mj.count(VIDEO) == 0 and len(await bot.store.user_jobs(user, limit=10)) == 2
+    assert style_of(upscale, "Animate (High motion)") != SUCCESS_STYLE, "it can be clicked again"
+
+
+async def test_extend_buttons_work_after_a_restart(
+    settings: Settings, fake_discord: FakeDiscord, fake_mj: FakeRelay
+) -> None:
+    fake_mj.upstream.remix = True
+    async with running_bot(settings, fake_discord):
+        user = fake_discord.add_user("pia")
+        _, video = await animated(fake_discord, fake_mj, user, "a tin robot", "Animate (High motion)")
+    video_task = only_task(fake_mj, "VIDEO")
+
+    async with running_bot(settings, fake_discord):
+        await fake_discord.click(video.id, button_id(video, "Extend 4 (High motion)"), user_id=user)
+        extended = await reply(fake_discord, video)
+    assert video_bodies(fake_mj)[1] == {
+        "prompt": "a tin robot",
+        "motion": "high",
+        "action": "extend",
+        "taskId": video_task.id,
+        "index": 3,
+    }
+    assert extended.attachments[0].filename.endswith(".mp4")
