@@ -80,6 +80,8 @@ class ReasonCode(StrEnum):
     IMAGE_UNREADABLE = "image_unreadable"
     IMAGE_GONE = "image_gone"  # the image link at the API expired
     IMAGE_UNAVAILABLE = "image_unavailable"  # tries
+    VIDEO_UNAVAILABLE = "video_unavailable"  # tries
+    VIDEO_OFF = "video_off"  # description: the API's words (video, or Remix, is off at the API)
     UNDELIVERED = "undelivered"  # job
     EMPTY_RESULT = "empty_result"  # a describe or shorten that came back without its text
     # Only the operator can fix these; they are told once per outage (bot/alerts.py).
@@ -134,6 +136,7 @@ class JobInputs:
     dimensions: str | None = None  # PORTRAIT, SQUARE or LANDSCAPE (blend)
     motion: str | None = None  # low or high (video)
     mask: str | None = None  # a PNG data URL, white where the region is (Vary (Region))
+    index: int | None = None  # a video Extend: which video of its task (0-3); the task is parent_task_id
 
 
 class BotType(StrEnum):

@@ -12,7 +12,7 @@ from discord.ext import commands
 
 from bot.extras import bookmarks
 from bot.mj.buttons import ButtonRoute, route_of
-from bot.paid import clicks, region, text, windows
+from bot.paid import animate, clicks, region, text, windows
 from bot.replies import tell
 from bot.views import JOB_BUTTONS
 
@@ -57,6 +57,10 @@ class Actions(commands.Cog):
                 await text.imagine_line(interaction, source, button)
             case ButtonRoute.DESCRIBE_AGAIN:
                 await text.describe_again(interaction, source)
+            case ButtonRoute.ANIMATE:
+                await animate.animate(interaction, source, button)
+            case ButtonRoute.EXTEND:
+                await animate.extend(interaction, source, button)
             case _:  # a button stored before its route lost its runner
                 await tell(interaction, "click.unknown_button")
 

@@ -14,9 +14,11 @@ from discord.ext import commands
 from bot import render
 from bot.components import BotItem, IdFormat
 from bot.delivery.results import ResultImage
+from bot.delivery.video import video_file
 from bot.i18n import L, t
 from bot.images import ImageDoesNotFit
 from bot.mj.errors import MJError
+from bot.mj.video import VIDEO_ACTION
 from bot.models import WAITING, BotType, JobStatus
 from bot.paid.imagine import effective_defaults
 from bot.policy import Refusal, day_start
@@ -181,8 +183,11 @@ class Jobs(commands.Cog):
             return
         await interaction.response.defer(thinking=True)
         try:
-            image = await ResultImage.download(self.bot.mj, found.task_id)
-            file = await image.file(interaction.filesize_limit)
+            if (found.task_action or "").upper() == VIDEO_ACTION:
+                file = await video_file(self.bot.mj, found.task_id, interaction.filesize_limit)
+            else:
+                image = await ResultImage.download(self.bot.mj, found.task_id)
+                file = await image.file(interaction.filesize_limit)
         except (MJError, ImageDoesNotFit) as err:
             # The public "thinking…" gives way to a private answer.
             await interaction.delete_original_response()

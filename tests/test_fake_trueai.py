@@ -240,3 +240,38 @@ async def test_the_cdn_serves_each_format_and_expires(
     mj.cdn_expired = 403
     async with session.get(task["imageUrl"]) as answer:
         assert answer.status == 403 and await answer.text() == "This content is no longer available."
+
+
+async def test_video_animates_extends_and_refuses_as_trueai_does(
+    mj: FakeMJ, session: aiohttp.ClientSession, call: Call
+) -> None:
+    video = "/mj/submit/video"
+    image = "https://example.invalid/start.png"
+    assert (await call(video, {"prompt": "a cat", "image": image}))[1]["code"] == 9, "Remix is off"
+    mj.remix = True
+    mj.video_enabled = False
+    assert (await call(video, {"prompt": "a cat", "image": image}))[1]["description"] == "视频功能未启用"
+    mj.video_enabled = True
+    assert (await call(video, {"prompt": " ", "image": image}))[1]["description"] == "Prompt 不能为空"
+    assert (await call(video, {"prompt": "a cat", "image": "%%"}))[1]["description"] == "base64格式错误"
+
+    status, answer = await call(video, {"prompt": "a cat", "image": image, "motion": "high", "batchSize": 2})
+    assert status == 200 and answer["code"] == 1
+    grid = mj.tasks[answer["result"]]
+    assert grid.prompt == f"{image} a cat --video 1 --motion high --bs 2"
+    assert [b["label"] for b in grid.buttons] == ["U1", "U2", ""], "one pick per video, and the reroll"
+    extend = {"prompt": "a cat", "action": "extend", "taskId": grid.id, "index": 1, "motion": "low"}
+    assert (await call(video, {**extend, "action": ""}))[1]["description"] == "任务类型错误"
+    assert (await call(video, extend))[1]["description"] == "关联任务状态错误", "the grid is still running"
+
+    mj.fill_official_cdn = True
+    done = await finished(call, grid.id)
+    assert done["imageUrl"].endswith(f"/cdn/{grid.id}.mp4") and done["videoUrl"] == done["imageUrl"]
+    assert [v["url"].rsplit("/", 1)[1] for v in done["videoUrls"]] == ["0_0.mp4", "0_1.mp4"]
+    async with session.get(done["videoUrls"][1]["url"]) as clip:
+        assert clip.content_type == "video/mp4" and (await clip.read())[4:8] == b"ftyp"
+
+    status, answer = await call(video, extend)
+    assert answer["code"] == 1 and mj.tasks[answer["result"]].prompt == "a cat --video 1 --motion low"
+    beyond = await finished(call, (await call(video, {**extend, "index": 2}))[1]["result"])
+    assert beyond["status"] == "FAILURE" and beyond["failReason"] == "找不到 extend 按钮 (motion: low)"

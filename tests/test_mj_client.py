@@ -165,6 +165,7 @@ def test_models_parse_the_spec_examples_exactly() -> None:
         ),
         final_prompt="a futuristic cityscape at sunset --v 6.1 --fast",
         properties={"finalPrompt": "a futuristic cityscape at sunset --v 6.1 --fast", "finalZhPrompt": ""},
+        image_url="www.yourdomain.com/mj/image/1781524258075013",
     )
     assert task.kind is TaskAction.IMAGINE and task.status.is_terminal
     with pytest.raises(TypeError):

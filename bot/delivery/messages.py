@@ -17,6 +17,7 @@ import discord
 
 from bot import render
 from bot.delivery.results import ResultImage
+from bot.delivery.video import ResultVideo
 from bot.i18n import t
 from bot.images import DEFAULT_UPLOAD_LIMIT
 from bot.models import Job
@@ -38,7 +39,7 @@ class Post:
 
     content: str
     view: discord.ui.View | None
-    image: ResultImage | None = None
+    image: ResultImage | ResultVideo | None = None
     final: bool = False
 
 

@@ -25,9 +25,11 @@ from bot.channel_budget import ChannelBudget
 from bot.delivery import text_results
 from bot.delivery.messages import MessagePoster, Post, Undeliverable
 from bot.delivery.results import ResultImage
+from bot.delivery.video import ResultVideo
 from bot.images import DEFAULT_UPLOAD_LIMIT, ImageDoesNotFit
 from bot.mj.buttons import shown
 from bot.mj.errors import MJError, MJImageGone, MJImageTooLarge
+from bot.mj.video import is_video, with_extends
 from bot.models import Job, JobStatus, Reason, ReasonCode
 from bot.storage import ButtonSpec
 from bot.views import job_view
@@ -65,6 +67,7 @@ class _Write:
     not_before: float = 0.0
     image: ResultImage | None = None  # kept across retries: downloaded once
     without_image: bool = False  # a text result whose image could not be had: posted without it
+    video: ResultVideo | None = None  # likewise, for a video task
 
 
 @dataclass(slots=True)
@@ -241,6 +244,9 @@ class Writer:
     async def _deliver_result(self, write: _Write, task: Task) -> None:
         """Download (once), fit, post; only then report the job delivered, so a crash in between delivers
         again. An image that cannot be had fails the job after a few tries, in words the user can act on."""
+        if is_video(task):
+            await self._deliver_video(write, task)
+            return
         job = write.job
         if job.action in render.TEXT_RESULTS:
             await self._deliver_text(write, task)
@@ -287,12 +293,7 @@ class Writer:
                 job, Reason.of(ReasonCode.IMAGE_TOO_LARGE, mib=DEFAULT_UPLOAD_LIMIT // 2**20)
             )
             return
-        self._poster.forget(job.id)
-        if self._report is not None:
-            await self._report.result_posted(job)
-        self.stats.delivered += 1
-        if self.observe_lag is not None and task.finish_time is not None:
-            self.observe_lag(max(0.0, (datetime.now(UTC) - task.finish_time).total_seconds()))
+        await self._posted(job, task)
         self.stats.reencoded += fitted.reencoded
 
     async def _deliver_text(self, write: _Write, task: Task) -> None:
@@ -316,10 +317,45 @@ class Writer:
         except ImageDoesNotFit:  # too large where it must go (a DM): the words alone
             write.image, write.without_image = None, True
             await self._poster.write(done, Post(content, job_view(done, buttons), final=True))
+        await self._posted(job, task)
+
+    async def _deliver_video(self, write: _Write, task: Task) -> None:
+        """A video, attached as it came (or linked when over the limit), with an Extend per video."""
+        job = write.job
+        try:
+            if write.video is None:
+                limit = job.upload_limit or DEFAULT_UPLOAD_LIMIT
+                write.video = await ResultVideo.download(self._mj, task, limit)
+        except MJError as err:
+            if write.attempts + 1 < (MAX_GONE_TRIES if isinstance(err, MJImageGone) else MAX_IMAGE_TRIES):
+                raise
+            log.warning("The video of job %s could not be fetched: %s", job.id, err)
+            await self._fail_result(job, Reason.of(ReasonCode.VIDEO_UNAVAILABLE, tries=write.attempts + 1))
+            return
+        offered = with_extends(task.buttons)
+        specs = [ButtonSpec(b.custom_id, b.label, b.emoji) for b in offered if shown(b.custom_id)]
+        buttons = await self._store.save_buttons(job.id, specs)
+        done = replace(job, status=JobStatus.DONE)
+        self._restamp(job)
+        for video in (write.video, write.video.as_link()):
+            attached = video if video.data is not None else None
+            try:
+                await self._poster.write(
+                    done, Post(video.content(done), job_view(done, buttons), attached, True)
+                )
+                break
+            except ImageDoesNotFit:  # a DM's or a 413's smaller limit: its link instead
+                log.info("The video of job %s is shown by its link", job.id)
+        await self._posted(job, task)
+
+    async def _posted(self, job: Job, task: Task) -> None:
+        """A result is in Discord: only now is the job reported delivered."""
         self._poster.forget(job.id)
         if self._report is not None:
             await self._report.result_posted(job)
         self.stats.delivered += 1
+        if self.observe_lag is not None and task.finish_time is not None:
+            self.observe_lag(max(0.0, (datetime.now(UTC) - task.finish_time).total_seconds()))
 
     async def _fail_result(self, job: Job, why: Reason) -> None:
         failed = replace(job, status=JobStatus.FAILED, reason=why)

@@ -6,6 +6,7 @@ from bot.i18n.en_US_images import IMAGES
 from bot.i18n.en_US_panels import PANELS
 from bot.i18n.en_US_region import REGION
 from bot.i18n.en_US_text import TEXT
+from bot.i18n.en_US_video import VIDEO
 
 MESSAGES: dict[str, str] = {
     # -- command metadata --------------------------------------------------------------------------
@@ -213,3 +214,4 @@ MESSAGES.update(REGION)
 MESSAGES.update(EXTRAS)
 MESSAGES.update(IMAGES)
 MESSAGES.update(TEXT)
+MESSAGES.update(VIDEO)

@@ -35,7 +35,8 @@ HELP: dict[str, str] = {
         "and **Custom Zoom** (asks for a prompt).\n"
         "**Vary (Region)** redraws part of the image: pick a region (a half, a quarter, the centre), or "
         "paint it in the editor when the bot offers one, then say what goes there.\n"
-        "**Animate** (High or Low motion) turns the image into a short video."
+        "**Animate** (High or Low motion) turns the image into four short videos; under them, **Extend 1–4** "
+        "makes one of the videos longer."
     ),
     "help.more": "More buttons",
     "help.more_body": (

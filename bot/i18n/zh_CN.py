@@ -6,6 +6,7 @@ from bot.i18n.zh_CN_images import IMAGES
 from bot.i18n.zh_CN_panels import PANELS
 from bot.i18n.zh_CN_region import REGION
 from bot.i18n.zh_CN_text import TEXT
+from bot.i18n.zh_CN_video import VIDEO
 
 MESSAGES: dict[str, str] = {
     # -- command metadata --------------------------------------------------------------------------
@@ -212,3 +213,4 @@ MESSAGES.update(REGION)
 MESSAGES.update(EXTRAS)
 MESSAGES.update(IMAGES)
 MESSAGES.update(TEXT)
+MESSAGES.update(VIDEO)

@@ -31,6 +31,7 @@ from bot.mj.errors import (
     MJUserAgentRefused,
 )
 from bot.mj.models import SubmitCode, SubmitResult
+from bot.mj.video import video_is_off
 from bot.models import Job, JobInputs, JobStatus, Reason, ReasonCode, SubmitRoute
 
 log = logging.getLogger(__name__)
@@ -155,6 +156,10 @@ class Submitter:
                 )
             case SubmitRoute.SHORTEN:
                 return await mj.submit_shorten(job.prompt, bot_type=bot_type, mode=mode)
+            case SubmitRoute.VIDEO if inputs.index is not None:  # a video's Extend: no image
+                motion = inputs.motion or "low"
+                task_id = job.parent_task_id or ""
+                return await mj.submit_video(job.prompt, motion=motion, task_id=task_id, index=inputs.index)
             case SubmitRoute.VIDEO:
                 image = inputs.link or (inputs.images[0] if inputs.images else "")
                 return await mj.submit_video(job.prompt, image=image, motion=inputs.motion or "low")
@@ -182,8 +187,10 @@ class Submitter:
             word = result.banned_word or banned_word_in(result.description)
             await core.finish(job, JobStatus.REJECTED, banned_word=word)
         else:
-            refused = Reason.of(ReasonCode.REFUSED, description=result.description)
-            await core.finish(job, JobStatus.FAILED, refused)
+            code = ReasonCode.REFUSED
+            if job.action == SubmitRoute.VIDEO and video_is_off(result.description):
+                code = ReasonCode.VIDEO_OFF  # only the operator can fix it: say so
+            await core.finish(job, JobStatus.FAILED, Reason.of(code, description=result.description))
 
     async def _retry_later(self, job: Job, why: RetryCause) -> None:
         """Back to the queue with backoff, until the retry budget (QUEUE_FULL_RETRY_FOR) is spent."""

@@ -38,6 +38,8 @@ SHOWN = frozenset(
         ButtonRoute.BOOKMARK,
         ButtonRoute.PROMPT_LINE,
         ButtonRoute.DESCRIBE_AGAIN,
+        ButtonRoute.ANIMATE,
+        ButtonRoute.EXTEND,
     }
 )
 

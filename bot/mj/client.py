@@ -47,6 +47,7 @@ FETCH = "GET /mj/task/{id}/fetch"
 FETCH_MANY = "POST /mj/task/list-by-condition"
 IMAGE = "GET /mj/image/{id}"
 IMAGE_SEED = "GET /mj/task/{id}/image-seed"
+LINK = "GET <a link the API gave>"
 PROBE_TASK_ID = "0"  # a task id no API knows: fetching it proves the key and the User-Agent
 
 SUBSCRIPTION = "GET /v1/dashboard/billing/subscription"
@@ -115,18 +116,22 @@ class MJClient:
         body: Any = None,
         submit: bool = False,
         errors: Mapping[int, MJError] | None = None,
+        external: bool = False,
     ) -> T:
         """Send one request and return `read(response)` for a 2xx answer; every failure becomes an MJError.
 
         `errors` maps statuses to route-specific errors. For a submit (`submit=True`) every failure after
         which the API may have taken the request becomes MJSubmitUncertain; only a refused connection and
-        HTTP 429/503 stay MJTransientError (safe to send again).
+        HTTP 429/503 stay MJTransientError (safe to send again). `external`: `path` is a whole link to
+        another host (a video's CDN link), sent without the API key.
         """
         self.request_counts[route] += 1
+        url = path if external else self._base_url + path
+        headers = {"User-Agent": self._user_agent} if external else self._headers
         try:
             try:
                 async with self._session.request(
-                    method, self._base_url + path, json=body, headers=self._headers, timeout=self._timeout
+                    method, url, json=body, headers=headers, timeout=self._timeout
                 ) as response:
                     log.debug("MJ %s answered HTTP %d", route, response.status)
                     if response.status >= 300:
@@ -255,12 +260,29 @@ class MJClient:
         body = self._prompted(prompt, bot_type=bot_type, mode=mode)
         return await self._submit("/mj/submit/shorten", body)
 
-    async def submit_video(self, prompt: str, *, image: str, motion: str) -> SubmitResult:
+    async def submit_video(
+        self,
+        prompt: str,
+        *,
+        motion: str,
+        image: str | None = None,
+        task_id: str | None = None,
+        index: int | None = None,
+    ) -> SubmitResult:
         """Animate an image (trueai SubmitVideoDTO): `image` a URL or data URL, `motion` low or high.
-        It takes no accountFilter, and a speed flag in its prompt is not read (trueai TaskService)."""
+        It takes no accountFilter, and a speed flag in its prompt is not read (trueai TaskService).
+
+        With `task_id` and `index` it extends video `index` (0-3) of that task instead: trueai
+        SubmitController.Video wants `action: "extend"` with them (and a prompt), and no image."""
         if motion not in ("low", "high"):
             raise ValueError("motion is low or high")
-        body = {"prompt": prompt, "image": image, "motion": motion}
+        body: dict[str, Any] = {"prompt": prompt, "motion": motion}
+        if task_id is not None:
+            if index is None or not 0 <= index <= 3:
+                raise ValueError("an extend needs the index (0-3) of the video to extend")
+            body.update(action="extend", taskId=task_id, index=index)
+        else:
+            body["image"] = image or ""
         return await self._submit("/mj/submit/video", body)
 
     async def upload_images(self, images: Sequence[str]) -> tuple[str, ...]:
@@ -361,6 +383,24 @@ class MJClient:
                 raise MJImageGone(f"The image of task {task_id} is gone (HTTP {err.status}).") from err
 
         return await self._retrying(IMAGE, call)
+
+    async def download_link(self, url: str, *, max_bytes: int) -> tuple[bytes, str]:
+        """A file at a link the API gave (a task's videoUrls), streamed like an image and capped at
+        `max_bytes` (MJImageTooLarge); a refusal of it (400, 403, 404, 410) is MJImageGone."""
+        if not url.startswith(("https://", "http://")):
+            raise ValueError("only http(s) links are downloaded")
+
+        # Another host's refusal says nothing about our key: the link is simply not to be had.
+        gone = {
+            status: MJImageGone(f"The link answered HTTP {status}.")
+            for status in (*_IMAGE_GONE_STATUSES, 401)
+        }
+
+        async def call() -> tuple[bytes, str]:
+            read = image_reader(max_bytes)
+            return await self._request("GET", LINK, url, read=read, errors=gone, external=True)
+
+        return await self._retrying(LINK, call)
 
     async def balance(self) -> Balance | None:
         """The key's balance from the relay's OpenAI-style billing routes; None where it serves none."""

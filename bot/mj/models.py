@@ -211,6 +211,7 @@ class Task:
     final_prompt: str | None
     properties: Mapping[str, Any]
     video_urls: tuple[str, ...] = ()  # new-api dto/midjourney.go: videoUrl, and videoUrls [{url}]
+    image_url: str = ""  # new-api: ServerAddress/mj/image/{id} when MjForwardUrlEnabled, else upstream's
 
     @property
     def kind(self) -> TaskAction:
@@ -251,6 +252,7 @@ class Task:
             final_prompt=final_prompt if isinstance(final_prompt, str) and final_prompt else None,
             properties=properties,
             video_urls=_video_urls(data),
+            image_url=url if isinstance(url := data.get("imageUrl"), str) else "",  # only ever a link shown
         )
 
 

@@ -21,6 +21,7 @@ def inputs_from_data(data: dict[str, Any]) -> JobInputs:
         dimensions=data.get("dimensions"),
         motion=data.get("motion"),
         mask=data.get("mask"),
+        index=data.get("index"),
     )
 
 

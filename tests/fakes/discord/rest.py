@@ -209,6 +209,9 @@ class RestRoutes:
         elif kind == 7 and interaction.source_message_id is not None:
             message = self.messages[interaction.source_message_id]
             self._apply(message, data, request[FILES], edit=True)
+        elif kind == 6 and interaction.source_message_id is not None:
+            # A deferred update: @original is then the message the clicked component is on.
+            interaction.message_id = interaction.source_message_id
         if request.query.get("with_response") not in ("1", "true", "True"):
             return web.Response(status=204)
         answer: dict[str, Any] = {

@@ -11,6 +11,7 @@ import io
 import itertools
 import json
 import logging
+import mimetypes
 import time
 from collections.abc import Callable
 from typing import Any
@@ -574,4 +575,15 @@ class FakeDiscord(RestRoutes):
         )
 
     def store_attachments(self, files: list[tuple[str, str, bytes]]) -> list[FakeAttachment]:
-        return [FakeAttachment(self.new_id(), name, ctype, len(data), data) for name, ctype, data in files]
+        """Discord names an attachment's content_type from its file (discord.py sends every file as
+        application/octet-stream): that is what makes an .mp4 play in the client."""
+        return [
+            FakeAttachment(self.new_id(), name, _content_type(name, ctype), len(data), data)
+            for name, ctype, data in files
+        ]
+
+
+def _content_type(filename: str, sent: str) -> str:
+    if sent and sent != "application/octet-stream":
+        return sent
+    return mimetypes.guess_type(filename)[0] or sent

@@ -97,9 +97,10 @@ def shorten_buttons(u: str) -> list[dict[str, Any]]:
     ]
 
 
-def video_buttons(u: str) -> list[dict[str, Any]]:
-    """A video grid: U1–U4 as video_virtual_upscale, and the reroll (TaskInfo.SetVideoUpscaleButtons)."""
-    return [_button(f"MJ::JOB::video_virtual_upscale::{i}::{u}", f"U{i}") for i in range(1, 5)] + [
+def video_buttons(u: str, videos: int = 4) -> list[dict[str, Any]]:
+    """A video grid: U1–U4 as video_virtual_upscale, and the reroll (TaskInfo.SetVideoUpscaleButtons;
+    on a Discord account MJ's own components, copied by FinishTask)."""
+    return [_button(f"MJ::JOB::video_virtual_upscale::{i}::{u}", f"U{i}") for i in range(1, videos + 1)] + [
         _button(f"MJ::JOB::reroll::0::{u}::SOLO", "", "🔄")
     ]
 

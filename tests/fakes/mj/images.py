@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import struct
 
 from aiohttp import web
 from PIL import Image, ImageDraw
@@ -51,3 +52,27 @@ async def send_image(
         await response.write(data[start : start + CHUNK])
     await response.write_eof()
     return response
+
+
+def make_mp4(seed: str, size: int = 0) -> bytes:
+    """A tiny, structurally valid MP4 (ISO BMFF: ftyp, moov with an mvhd, and a free box carrying
+    `seed`, so each video differs), padded with an mdat box to `size` bytes when asked."""
+
+    def box(kind: bytes, payload: bytes) -> bytes:
+        return struct.pack(">I", 8 + len(payload)) + kind + payload
+
+    ftyp = box(b"ftyp", b"isom" + struct.pack(">I", 0x200) + b"isomiso2mp41")
+    matrix = struct.pack(">9I", 0x10000, 0, 0, 0, 0x10000, 0, 0, 0, 0x40000000)
+    mvhd = box(
+        b"mvhd",
+        struct.pack(">IIIII", 0, 0, 0, 1000, 5000)  # version+flags, times, timescale, duration (5 s)
+        + struct.pack(">IH", 0x10000, 0x100)  # rate 1.0, volume 1.0
+        + bytes(10)
+        + matrix
+        + bytes(24)
+        + struct.pack(">I", 1),  # next track id
+    )
+    data = ftyp + box(b"moov", mvhd) + box(b"free", seed.encode())
+    if size > len(data) + 8:
+        data += box(b"mdat", bytes(size - len(data) - 8))
+    return data

@@ -36,6 +36,7 @@ class FakeTask:
     description: str | None = None
     mask: str | None = None  # the maskBase64 a /submit/modal carried (Vary Region)
     modal_submitted: bool = False  # its window was confirmed through /submit/modal
+    videos: int = 4  # a video task's batch size (--bs): its U buttons and its videoUrls
 
     def finish_time(self) -> float | None:
         """The monotonic time the task ends (SUCCESS or FAILURE), or None while it cannot end."""

@@ -10,6 +10,7 @@ spec flavour. trueai never answers 23 or 24, and ``[code21]`` means nothing to i
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 import time
@@ -26,7 +27,7 @@ from tests.fakes.mj.buttons import (
     trueai_upscale_buttons,
     video_buttons,
 )
-from tests.fakes.mj.images import send_image
+from tests.fakes.mj.images import make_mp4, send_image
 from tests.fakes.mj.recording import BODY, Handler
 from tests.fakes.mj.tasks import FakeTask
 from tests.fakes.mj.trueai_tasks import (
@@ -78,6 +79,7 @@ class TrueaiRoutes:
             router.add_post(f"{task}/list-by-condition", self._list)
             router.add_post(f"{task}/list-by-ids", self._list)
         router.add_get("/cdn/{name}", self._cdn)
+        router.add_get("/cdn/video/{hash}/{name}", self._video_cdn)
         # ASP.NET Core: no route matched → 404 with an empty body
         router.add_route("*", "/{tail:.*}", self._not_found)
 
@@ -316,18 +318,51 @@ class TrueaiRoutes:
         return self._enqueue(task)
 
     async def _video(self, request: web.Request) -> web.Response:
-        body = _object(request)
+        """trueai SubmitController.Video, then TaskService.SubmitVideo for a Discord account."""
+        mj, body = self.mj, _object(request)
+        if not mj.video_enabled:
+            return fail(4, "视频功能未启用")
         prompt = body.get("prompt")
         if not isinstance(prompt, str) or not prompt.strip():
-            return fail(4, "Prompt 不能为空")  # trueai SubmitController.Video
-        if not self.mj.remix:
-            return fail(9, "未开启 REMIX，无法使用视频扩展功能")  # TaskService.SubmitVideo, Discord account
-        mode = self._mode(requested_modes(request.match_info.get("mode"), {}, ""))  # only the path counts
+            return fail(4, "Prompt 不能为空")
+        image = body.get("image")
+        if isinstance(image, str) and image and not _parses_as_data_url(image):
+            return fail(4, "base64格式错误")  # DataUrl.Parse threw
+        task_id, extend = body.get("taskId"), str(body.get("action") or "").lower() == "extend"
+        target = None
+        if isinstance(task_id, str) and task_id:
+            if body.get("action") != "extend":
+                return fail(4, "任务类型错误")
+            target = mj.tasks.get(task_id)
+            if target is None:
+                return fail(3, "关联任务不存在或已失效", status=404)
+            if target.state(time.monotonic())[0] != "SUCCESS":
+                return fail(4, "关联任务状态错误")
+        if extend and target is None:
+            return fail(3, "目标任务不存在")  # SubmitVideo: an extend without its task
+        mode = self._mode(requested_modes(request.match_info.get("mode"), {}, ""))  # no accountFilter
         if mode is None:
             return fail(3, "无可用的账号实例")
-        task = self._new(
-            "VIDEO", f"{prompt} --video 1 --motion low", body, mode, description=f"/video {prompt}"
-        )
+        if not mj.remix:
+            return fail(9, "未开启 REMIX，无法使用视频扩展功能")  # a Discord account without Remix
+        start = ""
+        if not extend and isinstance(image, str) and image:
+            # a URL is used as it is; base64 is uploaded to the account's channel (instance.UploadAsync)
+            start = image if image.lower().startswith("http") else f"{mj.base_url}/cdn/upload_start.png"
+        task = self._new("VIDEO", _video_prompt(prompt, start, body), body, mode)
+        task.description = "/video extend" if extend else f"/video {task.prompt}"
+        task.videos = _batch(body)
+        task.buttons = video_buttons(task.job_hash, task.videos)
+        if target is not None:
+            # Discord: the target's video is picked first (video_virtual_upscale::{index+1}), then MJ's
+            # Extend pressed on it; a pick the target does not offer fails once the task leaves the queue.
+            # (trueai shows the task as UPSCALE while it picks; this fake shows VIDEO throughout.)
+            task.parent_id = target.id
+            index = body.get("index")
+            pick = f"MJ::JOB::video_virtual_upscale::{index + 1 if isinstance(index, int) else ''}::"
+            if not any(b["customId"].startswith(pick) for b in target.buttons):
+                task.fail_reason, task.fail_after = "找不到 extend 按钮 (motion: " + _motion(body) + ")", 0.5
+                mj.note_finish(task)
         return self._enqueue(task)
 
     async def _upload(self, request: web.Request) -> web.Response:
@@ -371,11 +406,23 @@ class TrueaiRoutes:
     async def _cdn(self, request: web.Request) -> web.StreamResponse:
         """The image host behind trueai's imageUrl: a Discord attachment (DiscordWebSocketService GetImageUrl)."""
         mj = self.mj
-        task = mj.tasks.get(re.split(r"[_.]", request.match_info["name"], maxsplit=1)[0])
+        name = request.match_info["name"]
+        task = mj.tasks.get(re.split(r"[_.]", name, maxsplit=1)[0])
         if mj.cdn_expired is not None or task is None:
             return web.Response(status=mj.cdn_expired or 404, text=CDN_GONE, content_type="text/plain")
         data = await mj.image_bytes(task)
-        return await send_image(request, data, mj.content_type, chunked=mj.chunked_images)
+        content_type = mj.content_type_of(task) if name.endswith(".mp4") else mj.content_type
+        return await send_image(request, data, content_type, chunked=mj.chunked_images)
+
+    async def _video_cdn(self, request: web.Request) -> web.StreamResponse:
+        """MJ's own CDN (cdn.midjourney.com/video/{JobId}/0_{i}.mp4, another host in reality): one video
+        of a video task, as trueai's EnableFillOfficialCdn names them."""
+        mj, found = self.mj, re.fullmatch(r"0_(\d)\.mp4", request.match_info["name"])
+        task = next((t for t in mj.tasks.values() if t.job_hash == request.match_info["hash"]), None)
+        if task is None or found is None or int(found[1]) >= task.videos:
+            return web.Response(status=404, text=CDN_GONE, content_type="text/plain")
+        data = mj.images.get(f"{task.id}_{found[1]}") or make_mp4(f"{task.id}_{found[1]}")
+        return await send_image(request, data, "video/mp4", chunked=mj.chunked_images)
 
     async def _not_found(self, request: web.Request) -> web.Response:
         return web.Response(status=404)
@@ -395,3 +442,40 @@ def _filter_modes(body: dict[str, Any]) -> list[str]:
 def _picreader_lines(parent: FakeTask) -> list[str]:
     """A describe result's prompts (TaskService.SubmitAction PicReader: split on \\n, blanks skipped)."""
     return [line.strip() for line in parent.prompt_en.split("\n") if line.strip()]
+
+
+def _parses_as_data_url(image: str) -> bool:
+    """trueai DataUrl.Parse: an http(s) link, a data URL, or bare base64."""
+    if image.lower().startswith(("http://", "https://")):
+        return True
+    payload = image.split(",", 1)[1] if image.startswith("data:") and "," in image else image
+    try:
+        base64.b64decode(payload, validate=True)
+    except ValueError:
+        return False
+    return True
+
+
+def _motion(body: dict[str, Any]) -> str:
+    motion = body.get("motion")
+    return motion.lower() if isinstance(motion, str) and motion else "low"  # SubmitVideoDTO default
+
+
+def _batch(body: dict[str, Any]) -> int:
+    size = body.get("batchSize")
+    return size if size in (1, 2) else 4  # SubmitVideo adds --bs only for 1 or 2; MJ's default is 4
+
+
+def _video_prompt(prompt: str, start: str, body: dict[str, Any]) -> str:
+    """TaskService.SubmitVideo: the start image first, then --video 1, --end loop, --motion, --bs, each
+    only when the prompt has none of its own."""
+    text = f"{start} {prompt}" if start and start.lower() not in prompt.lower() else prompt
+    if "--video" not in text.lower():
+        text += " --video 1"
+    if body.get("loop") is True and "--end" not in text.lower():
+        text += " --end loop"
+    if "--motion" not in text.lower():
+        text += f" --motion {_motion(body)}"
+    if _batch(body) < 4 and "--bs" not in text.lower():
+        text += f" --bs {_batch(body)}"
+    return text

@@ -258,18 +258,33 @@ def task_info(mj: FakeMJ, task: FakeTask) -> dict[str, Any]:
         "imageHeight": None,
         "imageWidth": None,
         "size": None,
-        "contentType": mj.content_type if success else None,
+        "contentType": mj.content_type_of(task) if success else None,
         "videoGenOriginImageUrl": None,
         "videoDuration": None,
         "frameCount": None,
-        "videoUrl": None,  # Discord accounts fill it only with EnableFillOfficialCdn (default false)
-        "videoUrls": None,
+        **_video_links(mj, task, image_url if success else None),
         "useTime": f"{(finish or now) - started_at:.2f} s" if done and started else "-",
         "version": version_of(task.prompt_en) if success else None,
         "storageOption": None,
         "videoType": None,
         "isHdVideo": False,
     }
+
+
+def _video_links(mj: FakeMJ, task: FakeTask, image_url: str | None) -> dict[str, Any]:
+    """TaskInfo.SuccessUpdate: a Discord account fills videoUrl (= imageUrl, the video itself) and one
+    videoUrls item per video on MJ's CDN only with EnableFillOfficialCdn (default false)."""
+    if task.action != "VIDEO" or image_url is None or not mj.fill_official_cdn:
+        return {"videoUrl": None, "videoUrls": None}
+    cdn = f"{mj.base_url}/cdn"  # https://cdn.midjourney.com in reality
+    videos = [
+        {
+            "url": f"{cdn}/video/{task.job_hash}/0_{i}.mp4",
+            "thumbnail": f"{cdn}/{task.job_hash}/0_{i}_640_N.webp",
+        }
+        for i in range(task.videos)
+    ]
+    return {"videoUrl": image_url, "videoUrls": videos}
 
 
 def describe_result(task_id: str) -> str:

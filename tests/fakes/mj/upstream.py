@@ -35,7 +35,7 @@ from typing import Any, Literal
 from aiohttp import web
 
 from tests.fakes.mj.buttons import GRID_ACTIONS, grid_buttons, upscale_buttons
-from tests.fakes.mj.images import EXTENSIONS, IMAGE_FORMATS, make_image
+from tests.fakes.mj.images import EXTENSIONS, IMAGE_FORMATS, make_image, make_mp4
 from tests.fakes.mj.recording import (
     RECORD,
     FakeRequest,
@@ -66,7 +66,8 @@ class FakeMJ:
     job), queue_full (code 9 for new non-upscale jobs), no_account (code 3), account_modes (the speed
     modes the account allows), remix / remix_auto_submit (the account's Remix settings), banned_words
     (the local list), image_format (png, webp or jpeg), cdn_expired (the CDN answers this status, 403 or
-    404, for every image), channel_id.
+    404, for every image), channel_id, video_enabled (Setting.EnableVideo), fill_official_cdn
+    (Setting.EnableFillOfficialCdn: a video task's videoUrl and videoUrls filled).
     """
 
     def __init__(
@@ -103,6 +104,8 @@ class FakeMJ:
         self.image_format = "png"
         self.cdn_expired: int | None = None
         self.channel_id = "1118138338562560102"
+        self.video_enabled = True  # trueai Setting.EnableVideo (default true)
+        self.fill_official_cdn = False  # trueai Setting.EnableFillOfficialCdn (default false)
         # state
         self.tasks: dict[str, FakeTask] = {}
         self.requests: list[FakeRequest] = []
@@ -193,7 +196,12 @@ class FakeMJ:
         """trueai: the task's image as a Discord attachment URL on this fake's /cdn/ (GetImageUrl); an
         unfinished task's intermediate image while it runs."""
         name = task.id if progress >= 100 else f"{task.id}_{progress}"
+        if task.action == "VIDEO" and progress >= 100:
+            return f"{self.base_url}/cdn/{name}.mp4"  # the video message's attachment: an MP4
         return f"{self.base_url}/cdn/{name}.{EXTENSIONS[self.image_format]}"
+
+    def content_type_of(self, task: FakeTask) -> str:
+        return "video/mp4" if task.action == "VIDEO" else self.content_type
 
     # -- middlewares --------------------------------------------------------------------------------
 
@@ -263,6 +271,8 @@ class FakeMJ:
         """The task's image, made once and kept in `images`."""
         if task.id not in self.images:
             custom = self.image_bytes_for(task.id) if self.image_bytes_for is not None else None
+            if custom is None and task.action == "VIDEO":
+                custom = make_mp4(task.id)
             if custom is None:
                 image_format = self.image_format if self.flavor == "trueai" else "png"
                 custom = await asyncio.to_thread(
