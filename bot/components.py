@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Awaitable, Callable
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Self, TypeVar
 
 import discord
 
@@ -78,6 +78,49 @@ class BotItem(discord.ui.DynamicItem[ItemT], Generic[ItemT], template=ABSTRACT):
 
     async def clicked(self, interaction: discord.Interaction[Any]) -> None:
         raise NotImplementedError
+
+
+class JobButton(BotItem[discord.ui.Button[Any]], template=ABSTRACT):
+    """A button about one job; subclasses give the id format, the face and what a click does."""
+
+    format: IdFormat
+    label_key = ""
+    emoji = ""
+    style = discord.ButtonStyle.secondary
+
+    def __init__(self, job_id: int, locale: str | None = None) -> None:
+        label = t(locale, self.label_key) if self.label_key else None
+        custom_id = self.format.build(job=job_id)
+        super().__init__(
+            discord.ui.Button(custom_id=custom_id, label=label, emoji=self.emoji, style=self.style)
+        )
+        self.job_id = job_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> Self:
+        return cls(int(match["job"]))
+
+
+class PageButton(BotItem[discord.ui.Button[Any]], template=ABSTRACT):
+    """Previous / Next on one user's paged panel; subclasses give the id format and what a click shows."""
+
+    format: IdFormat
+
+    def __init__(self, user_id: int, page: int, *, label: str = "", emoji: str = "", disabled: bool = False):
+        custom_id = self.format.build(user=user_id, page=page)
+        button: discord.ui.Button[Any] = discord.ui.Button(
+            custom_id=custom_id, label=label or None, emoji=emoji or None, disabled=disabled
+        )
+        super().__init__(button)
+        self.user_id, self.page = user_id, page
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> Self:
+        return cls(int(match["user"]), int(match["page"]))
 
 
 class WindowRouter:

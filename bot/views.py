@@ -14,9 +14,8 @@ from typing import TYPE_CHECKING, Any, Self
 import discord
 
 from bot import render
-from bot.components import ABSTRACT, BotItem, IdFormat
+from bot.components import BotItem, IdFormat, JobButton
 from bot.extras.buttons import extra_buttons, extra_rows
-from bot.i18n import t
 from bot.models import Job, JobStatus, StoredButton
 
 if TYPE_CHECKING:
@@ -50,29 +49,6 @@ class ActionButton(BotItem[discord.ui.Button[Any]], template=RESULT_BUTTON.templ
 
     async def clicked(self, interaction: Interaction) -> None:  # type: ignore[override]
         await interaction.client.clicks.action(interaction, self.button_id)
-
-
-class JobButton(BotItem[discord.ui.Button[Any]], template=ABSTRACT):
-    """A button about one job; subclasses give the id format, the face and what a click does."""
-
-    format: IdFormat
-    label_key = ""
-    emoji = ""
-    style = discord.ButtonStyle.secondary
-
-    def __init__(self, job_id: int, locale: str | None = None) -> None:
-        label = t(locale, self.label_key) if self.label_key else None
-        custom_id = self.format.build(job=job_id)
-        super().__init__(
-            discord.ui.Button(custom_id=custom_id, label=label, emoji=self.emoji, style=self.style)
-        )
-        self.job_id = job_id
-
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
-    ) -> Self:
-        return cls(int(match["job"]))
 
 
 class CheckAgainButton(JobButton, template=CHECK_AGAIN.template):

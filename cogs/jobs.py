@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import re
 import time
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, Self
+from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
 from bot import render
-from bot.components import BotItem, IdFormat
+from bot.components import IdFormat, PageButton
 from bot.delivery.results import ResultImage
 from bot.delivery.video import video_file
 from bot.i18n import L, t
@@ -69,21 +68,8 @@ def _choice_name(job: Job, lang: str) -> str:
 HISTORY_PAGE = IdFormat("mj:hist:{user}:{page}")
 
 
-class HistoryPageButton(BotItem[discord.ui.Button[Any]], template=HISTORY_PAGE.template):
-    def __init__(self, user_id: int, page: int, *, label: str = "", emoji: str = "", disabled: bool = False):
-        custom_id = HISTORY_PAGE.build(user=user_id, page=page)
-        super().__init__(
-            discord.ui.Button(
-                custom_id=custom_id, label=label or None, emoji=emoji or None, disabled=disabled
-            )
-        )
-        self.user_id, self.page = user_id, page
-
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
-    ) -> Self:
-        return cls(int(match["user"]), int(match["page"]))
+class HistoryPageButton(PageButton, template=HISTORY_PAGE.template):
+    format = HISTORY_PAGE
 
     async def clicked(self, interaction: Interaction) -> None:  # type: ignore[override]
         if interaction.user.id != self.user_id:

@@ -7,12 +7,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, Protocol, Self
+from typing import TYPE_CHECKING, Any, Protocol
 
 import discord
 
-from bot.components import ABSTRACT, BotItem, IdFormat
-from bot.i18n import t
+from bot.components import IdFormat, JobButton, PageButton
 from bot.mj.buttons import ButtonRoute, route_of
 from bot.models import Job, StoredButton
 
@@ -44,27 +43,7 @@ class ExtrasHandler(Protocol):
     ) -> None: ...
 
 
-class ExtraButton(BotItem[discord.ui.Button[Any]], template=ABSTRACT):
-    """A free button about one job; subclasses give the id format, the face and the handler to call."""
-
-    format: IdFormat
-    label_key = ""
-    emoji = ""
-
-    def __init__(self, job_id: int, locale: str | None = None) -> None:
-        label = t(locale, self.label_key) if self.label_key else None
-        custom_id = self.format.build(job=job_id)
-        super().__init__(discord.ui.Button(custom_id=custom_id, label=label, emoji=self.emoji))
-        self.job_id = job_id
-
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
-    ) -> Self:
-        return cls(int(match["job"]))
-
-
-class BookmarkButton(ExtraButton, template=BOOKMARK.template):
+class BookmarkButton(JobButton, template=BOOKMARK.template):
     """❤️ where MJ's own is missing: saves the result to the clicker's /bookmarks, or removes it."""
 
     format, emoji = BOOKMARK, "❤️"
@@ -73,44 +52,31 @@ class BookmarkButton(ExtraButton, template=BOOKMARK.template):
         await interaction.client.extras.bookmark(interaction, self.job_id)
 
 
-class SeedButton(ExtraButton, template=SEED.template):
+class SeedButton(JobButton, template=SEED.template):
     format, label_key, emoji = SEED, "extras.seed_button", "🌱"
 
     async def clicked(self, interaction: Interaction) -> None:  # type: ignore[override]
         await interaction.client.extras.seed(interaction, self.job_id)
 
 
-class SendToMeButton(ExtraButton, template=SEND_TO_ME.template):
+class SendToMeButton(JobButton, template=SEND_TO_ME.template):
     format, emoji = SEND_TO_ME, "✉️"
 
     async def clicked(self, interaction: Interaction) -> None:  # type: ignore[override]
         await interaction.client.extras.send_to_me(interaction, self.job_id)
 
 
-class SplitButton(ExtraButton, template=SPLIT.template):
+class SplitButton(JobButton, template=SPLIT.template):
     format, label_key, emoji = SPLIT, "extras.split_button", "✂️"
 
     async def clicked(self, interaction: Interaction) -> None:  # type: ignore[override]
         await interaction.client.extras.split(interaction, self.job_id)
 
 
-class BookmarkPageButton(BotItem[discord.ui.Button[Any]], template=BOOKMARK_PAGE.template):
+class BookmarkPageButton(PageButton, template=BOOKMARK_PAGE.template):
     """Previous / Next on a /bookmarks page."""
 
-    def __init__(self, user_id: int, page: int, *, label: str = "", emoji: str = "", disabled: bool = False):
-        custom_id = BOOKMARK_PAGE.build(user=user_id, page=page)
-        super().__init__(
-            discord.ui.Button(
-                custom_id=custom_id, label=label or None, emoji=emoji or None, disabled=disabled
-            )
-        )
-        self.user_id, self.page = user_id, page
-
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
-    ) -> Self:
-        return cls(int(match["user"]), int(match["page"]))
+    format = BOOKMARK_PAGE
 
     async def clicked(self, interaction: Interaction) -> None:  # type: ignore[override]
         await interaction.client.extras.bookmark_page(interaction, self.user_id, self.page)
@@ -136,11 +102,11 @@ def is_grid(buttons: Sequence[StoredButton]) -> bool:
     return found == {"1", "2", "3", "4"}
 
 
-def extra_buttons(job: Job, buttons: Sequence[StoredButton]) -> list[ExtraButton]:
+def extra_buttons(job: Job, buttons: Sequence[StoredButton]) -> list[JobButton]:
     """The free buttons for a delivered result, most wanted first."""
     if not shows_image(job):
         return []
-    items: list[ExtraButton] = []
+    items: list[JobButton] = []
     if not any(route_of(b.custom_id) is ButtonRoute.BOOKMARK for b in buttons):
         items.append(BookmarkButton(job.id, job.locale))  # MJ's own ❤️ keeps its place when it has one
     items += [SeedButton(job.id, job.locale), SendToMeButton(job.id, job.locale)]
