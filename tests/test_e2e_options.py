@@ -101,8 +101,22 @@ async def test_help_explains_commands_and_buttons(bot: MJBot, fake_discord: Fake
         "U1–U4",
         "V1–V4",
         "🔄",
+        "/describe",
+        "/blend",
+        "/shorten",
+        "/bookmarks",
+        "style_ref",
+        "omni_ref",
+        "Vary (Region)",
+        "Animate",
+        "Extend",
+        "❤️",
+        "🌱",
+        "✉️",
+        "Split",
     ):
-        assert word in text
+        assert word in text, word
+    assert all(len(field["value"]) <= 1024 for field in embed["fields"])
     assert "Up to 3 of your jobs run at once" in text
 
 
