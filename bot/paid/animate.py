@@ -18,12 +18,11 @@ from bot.delivery.results import MAX_IMAGE_BYTES
 from bot.images import ImageDoesNotFit, fit_to_limit
 from bot.mj.errors import MJError
 from bot.mj.video import extend_index, motion_of, video_prompt
-from bot.models import JobInputs, NewJob, SubmitRoute
+from bot.models import JobInputs, SubmitRoute
+from bot.paid.clicks import claim_job, click_job, tell_already
 from bot.paid.gate import Place, admit_paid
 from bot.policy import Refusal
-from bot.replies import jump_url, refuse, tell
-from bot.storage import AdmissionLost
-from bot.views import result_view
+from bot.replies import refuse, tell
 
 if TYPE_CHECKING:
     from bot.admission import Admission
@@ -51,8 +50,9 @@ async def animate(interaction: Interaction, source: Job, button: StoredButton) -
     admission = await _admit(interaction, source)
     if admission is None:
         return
-    if button.used:
-        await _already(interaction, button)
+    used = await interaction.client.store.get_job(button.used_by_job_id) if button.used_by_job_id else None
+    if used is not None:  # told before the image is fetched for nothing
+        await tell_already(interaction, used)
         return
     await interaction.response.defer()  # the image is fetched first; that can take longer than 3 s
     try:
@@ -106,47 +106,10 @@ async def _claim(
     prompt: str,
     inputs: JobInputs,
 ) -> None:
-    bot = interaction.client
-    if interaction.channel_id is None:
-        raise RuntimeError("a click without a channel")
+    """A video job for this click: its own route, prompt and inputs; claimed like any click."""
     place = Place.of(interaction, source.guild_id)
-    new = NewJob(
-        user_id=interaction.user.id,
-        guild_id=place.guild_id,
-        channel_id=interaction.channel_id,
-        prompt=prompt,
-        action=SubmitRoute.VIDEO,
-        mode=admission.mode,
-        bot_type=source.bot_type,
-        parent_job_id=source.id,
-        parent_task_id=source.task_id,  # an Extend's target; for an Animate, only where it came from
-        reply_to_message_id=interaction.message.id if interaction.message else None,
-        upload_limit=interaction.filesize_limit,
-        locale=str(interaction.locale),
-        dm=place.dm,
-        inputs=inputs,
-    )
-    try:
-        claimed = await bot.engine.claim_button(button.id, new, admission.quota)
-    except AdmissionLost as lost:
-        await refuse(interaction, admission.refusal(lost))
-        return
-    if not claimed.created:
-        await _already(interaction, button, claimed.job)
-        return
-    view = result_view(source, await bot.store.buttons_for_job(source.id))
-    if interaction.response.is_done():
-        await interaction.edit_original_response(view=view)
-    else:
-        await interaction.response.edit_message(view=view)
-
-
-async def _already(interaction: Interaction, button: StoredButton, job: Job | None = None) -> None:
-    if job is None and button.used_by_job_id is not None:
-        job = await interaction.client.store.get_job(button.used_by_job_id)
-    title = button.label or button.emoji
-    if job is not None and job.message_id:
-        link = jump_url(None if job.dm else job.guild_id, job.channel_id, job.message_id)
-        await tell(interaction, "click.already", title=title, link=link)
-    else:
-        await tell(interaction, "click.already_pending", title=title)
+    new = click_job(
+        interaction, source, button, place, admission,
+        prompt=prompt, action=SubmitRoute.VIDEO, custom_id=None, inputs=inputs,
+    )  # fmt: skip
+    await claim_job(interaction, source, button, new, admission)

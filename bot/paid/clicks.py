@@ -6,11 +6,13 @@ the gate, for the place where the click happens.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
 
 import discord
 
 from bot import render
+from bot.admission import Admission
 from bot.extras.buttons import page_buttons_of
 from bot.models import JobStatus, Mode, NewJob
 from bot.paid.gate import Place, admit_paid
@@ -69,9 +71,6 @@ async def claim(
     typed_mode: str | None = None,
 ) -> None:
     """Start the job a click asks for, once, if the rules of the place where it happens allow it."""
-    bot = interaction.client
-    if interaction.channel_id is None:
-        raise RuntimeError("a click without a channel")
     place = Place.of(interaction, source.guild_id)
     wanted = Mode(typed_mode) if typed_mode else source.mode
     try:
@@ -79,6 +78,22 @@ async def claim(
     except Refusal as refusal:
         await refuse(interaction, refusal)
         return
+    new = click_job(interaction, source, button, place, admission, modal_prompt=modal_prompt)
+    await claim_job(interaction, source, button, new, admission)
+
+
+def click_job(
+    interaction: Interaction,
+    source: Job,
+    button: StoredButton,
+    place: Place,
+    admission: Admission,
+    **changes: Any,
+) -> NewJob:
+    """The job a click on one of `source`'s buttons starts, where the click happens; `changes` replace
+    fields (an Animate sends another route, prompt and inputs)."""
+    if interaction.channel_id is None:
+        raise RuntimeError("a click without a channel")
     new = NewJob(
         user_id=interaction.user.id,
         guild_id=place.guild_id,
@@ -94,25 +109,41 @@ async def claim(
         upload_limit=interaction.filesize_limit,
         locale=str(interaction.locale),
         dm=place.dm,
-        modal_prompt=modal_prompt,
     )
+    return replace(new, **changes)
+
+
+async def claim_job(
+    interaction: Interaction, source: Job, button: StoredButton, new: NewJob, admission: Admission
+) -> None:
+    """Claim the button for `new`, once: the used button turns green, or the clicker is told where the
+    first click went."""
+    bot = interaction.client
     try:
         claimed = await bot.engine.claim_button(button.id, new, admission.quota)
     except AdmissionLost as lost:
         await refuse(interaction, admission.refusal(lost))
         return
     if not claimed.created:
-        job = claimed.job
-        title = render.action_name(job, str(interaction.locale))
-        if job.message_id:
-            link = jump_url(None if job.dm else job.guild_id, job.channel_id, job.message_id)
-            await tell(interaction, "click.already", title=title, link=link)
-        else:
-            await tell(interaction, "click.already_pending", title=title)
+        await tell_already(interaction, claimed.job)
         return
     buttons = await bot.store.buttons_for_job(source.id)
     page_row = page_buttons_of(interaction.message)  # a /bookmarks page keeps its Previous/Next
-    await interaction.response.edit_message(view=result_view(source, buttons, page_row=page_row))
+    view = result_view(source, buttons, page_row=page_row)
+    if interaction.response.is_done():  # deferred while an image was fetched (Animate)
+        await interaction.edit_original_response(view=view)
+    else:
+        await interaction.response.edit_message(view=view)
+
+
+async def tell_already(interaction: Interaction, job: Job) -> None:
+    """The button was used before: where its job is, or that it has not started yet."""
+    title = render.action_name(job, str(interaction.locale))
+    if job.message_id:
+        link = jump_url(None if job.dm else job.guild_id, job.channel_id, job.message_id)
+        await tell(interaction, "click.already", title=title, link=link)
+    else:
+        await tell(interaction, "click.already_pending", title=title)
 
 
 async def check_again(interaction: Interaction, job_id: int) -> None:
