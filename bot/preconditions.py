@@ -58,14 +58,27 @@ async def member_role_ids(interaction: discord.Interaction[Any], guild_id: int |
     user = interaction.user
     if isinstance(user, discord.Member) and user.guild.id == guild_id:
         return [role.id for role in user.roles]
-    guild = interaction.client.get_guild(guild_id)
+    return await fetched_role_ids(interaction.client, guild_id, user.id, cached=True)
+
+
+async def fetched_role_ids(
+    client: discord.Client,
+    guild_id: int,
+    user_id: int,
+    *,
+    cached: bool,
+    timeout: float = MEMBER_FETCH_TIMEOUT,
+) -> list[int]:
+    """A member's roles as Discord says (the cached member first when `cached`); Refusal when the bot or
+    the user is no longer in that server, or when Discord does not say within `timeout` seconds."""
+    guild = client.get_guild(guild_id)
     if guild is None:
         raise Refusal("refuse.guild")  # the bot is no longer in that server
-    member = guild.get_member(user.id)
+    member = guild.get_member(user_id) if cached else None
     if member is None:
         try:
-            async with asyncio.timeout(MEMBER_FETCH_TIMEOUT):
-                member = await guild.fetch_member(user.id)
+            async with asyncio.timeout(timeout):
+                member = await guild.fetch_member(user_id)
         except discord.NotFound:
             raise Refusal("refuse.not_member") from None
         except (discord.HTTPException, TimeoutError):

@@ -20,7 +20,6 @@ import secrets
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
-import discord
 from aiohttp import web
 
 from bot.admission import Admission, admit
@@ -30,7 +29,7 @@ from bot.mj.errors import MJError
 from bot.models import Mode
 from bot.paid.windows import made_with
 from bot.policy import Refusal
-from bot.preconditions import check_guild_allowed
+from bot.preconditions import check_guild_allowed, fetched_role_ids
 from bot.prompt_params import PromptError, parse_prompt
 from bot.region.jobs import source_size, start_region_job
 from bot.region.links import LinkRefused, RegionTicket, new_token, verified_nonce
@@ -228,17 +227,10 @@ class RegionEditor:
         """The clicker's roles now, read from Discord: someone who left the server spends nothing."""
         if ticket.guild_id is None:
             return []
-        guild = self._bot.get_guild(ticket.guild_id)
-        if guild is None:
-            raise Refusal("refuse.guild")  # the bot is no longer in that server
-        try:  # fetched, never a cached copy: the click may be many minutes old
-            async with asyncio.timeout(MEMBER_FETCH_TIMEOUT):
-                member = await guild.fetch_member(ticket.user_id)
-        except discord.NotFound:
-            raise Refusal("refuse.not_member") from None
-        except (discord.HTTPException, TimeoutError):
-            raise Refusal("refuse.roles_unknown") from None
-        return [role.id for role in member.roles]
+        # fetched, never a cached copy: the click may be many minutes old
+        return await fetched_role_ids(
+            self._bot, ticket.guild_id, ticket.user_id, cached=False, timeout=MEMBER_FETCH_TIMEOUT
+        )
 
     async def _admit(self, ticket: RegionTicket, source: Job, typed: Mode | None) -> Admission:
         """The clicker was admitted when the link was issued; check again what may have changed since:
