@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import io
+import shutil
 import socket
 import time
 from collections.abc import AsyncIterator
@@ -38,7 +39,7 @@ from tests.test_e2e_vary_region import (
     upstream_modals,
 )
 
-CHROMIUM = "/usr/bin/chromium"
+CHROMIUM = shutil.which("chromium") or "chromium"  # Debian's package; .ci/run installs it
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",
