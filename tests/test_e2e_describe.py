@@ -21,6 +21,7 @@ from tests.fakes.discord import FakeDiscord, FakeInteraction, FakeMessage
 from tests.fakes.mj import FakeRelay
 from tests.fakes.mj.trueai_tasks import describe_result
 from tests.harness import STATE_POLL, running_bot, submits_settled
+from tests.images_helpers import private_text
 from tests.test_e2e_direct_messages import dm_messages
 from tests.test_e2e_imagine import labels
 
@@ -40,23 +41,10 @@ def upstream_bodies(relay: FakeRelay, route: str) -> list[dict[str, Any]]:
     return [dict(r.json or {}) for r in relay.upstream.requests if r.route == route]
 
 
-def private_text(discord: FakeDiscord, interaction: FakeInteraction) -> str:
-    """A private answer: the first callback's text, or (after a private defer) the follow-up's."""
-    kind, body, _ = interaction.callbacks[0]
-    if kind == 4:
-        assert body["data"]["flags"] & 64, "expected a private answer"
-        return str(body["data"]["content"])
-    assert kind == 5 and body["data"]["flags"] & 64, "expected a private defer"
-    return discord.messages[interaction.message_id or 0].content
-
-
 async def answered(discord: FakeDiscord, interaction: FakeInteraction) -> str:
-    await discord.wait_for(
-        lambda: (
-            bool(interaction.callbacks) and (interaction.callbacks[0][0] == 4 or bool(interaction.followups))
-        )
-    )
-    return private_text(discord, interaction)
+    """The private answer, once there is one (the first answer, or a follow-up after a deferral)."""
+    await discord.wait_for(lambda: private_text(discord, interaction) is not None)
+    return private_text(discord, interaction) or ""
 
 
 async def finished(
@@ -91,7 +79,7 @@ async def test_an_attached_image_is_described_and_a_prompt_imagined(
     started = await describe(fake_discord, user, image=fake_discord.attach("cat.png", "image/png", image))
     job, result = await finished(bot, fake_discord, user, "DESCRIBE")
     assert started.ack_latency is not None and started.ack_latency < 3.0
-    assert "Describing it here:" in private_text(fake_discord, started)
+    assert job.message_id == started.message_id == started.followups[0], "the 'thinking…' became the job"
 
     [sent] = upstream_bodies(fake_mj, DESCRIBE)
     assert sent.get("base64") == "data:image/png;base64," + base64.b64encode(image).decode()
@@ -237,6 +225,6 @@ async def test_a_user_who_takes_results_by_dm_gets_the_prompts_there(
     started = await describe(fake_discord, user, image=fake_discord.attach("owl.png", "image/png", png()))
     job, result = await finished(bot, fake_discord, user, "DESCRIBE")
     assert job.dm and result in dm_messages(fake_discord, user)
-    assert private_text(fake_discord, started).startswith("Started")
+    assert (private_text(fake_discord, started) or "").startswith("Started")
     await fake_discord.click(result.id, result.custom_ids()[0], user_id=user)
     await fake_discord.wait_for(lambda: fake_mj.upstream.count(IMAGINE) == 1)

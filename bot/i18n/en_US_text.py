@@ -17,7 +17,6 @@ TEXT = {
     "describe.both": "Give an image or a link, not both.",
     "describe.neither": "Attach an image or give a link to describe.",
     "describe.bad_link": "The link must be a web address starting with http:// or https://.",
-    "describe.started": "Describing it here: {link}",
     "shorten.empty": "The prompt is empty: give the prompt to shorten.",
     "text.line_gone": "The text of this result is no longer kept, so this button cannot run.",
     "reason.empty_result": "The API returned no text for this job.",

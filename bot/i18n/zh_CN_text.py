@@ -17,7 +17,6 @@ TEXT = {
     "describe.both": "请只给图片或链接中的一个。",
     "describe.neither": "请附上一张图片，或给出图片链接。",
     "describe.bad_link": "链接必须是以 http:// 或 https:// 开头的网址。",
-    "describe.started": "正在这里描述：{link}",
     "shorten.empty": "提示词为空：请给出要缩短的提示词。",
     "text.line_gone": "该结果的文本已不再保存，此按钮无法使用。",
     "reason.empty_result": "API 没有为此任务返回任何文本。",

@@ -13,16 +13,16 @@ from typing import TYPE_CHECKING
 import discord
 
 from bot import render
-from bot.i18n import t
 from bot.mj.prompt_lines import prompt_for
 from bot.models import JobInputs, NewJob, ReasonCode, SubmitRoute
 from bot.paid.attachments import ImageProblem, read_images
 from bot.paid.by_dm import start_in_dm
+from bot.paid.deferred import Deferred
 from bot.paid.gate import Place, admit_paid
 from bot.paid.imagine import effective_defaults, start_imagine
 from bot.policy import Refusal
 from bot.prompt_params import PromptParams
-from bot.replies import answer_privately, jump_url, refuse, tell
+from bot.replies import refuse, tell
 from bot.storage import AdmissionLost
 
 _LINK = re.compile(r"^https?://[^\s/]+\S*$", re.IGNORECASE)
@@ -95,12 +95,15 @@ async def _start(
     except Refusal as refusal:
         await refuse(interaction, refusal)
         return
+    by_dm = bool(defaults.dm) and origin is None and not place.dm
+    deferred: Deferred | None = None
     if isinstance(inputs, discord.Attachment):
-        await interaction.response.defer(ephemeral=True, thinking=True)  # reading it may take a while
+        deferred = Deferred(interaction, private=by_dm)  # reading it may outlast Discord's 3 s
+        await deferred.start()
         try:
             inputs = JobInputs(images=await read_images([inputs]))
         except ImageProblem as problem:
-            await answer_privately(interaction, problem.message(interaction.locale))
+            await deferred.tell(problem.message(interaction.locale))
             return
     new = NewJob(
         user_id=interaction.user.id,
@@ -116,8 +119,11 @@ async def _start(
         dm=place.dm,
         inputs=inputs,
     )
-    if defaults.dm and origin is None and not place.dm:
+    if by_dm:
         await start_in_dm(interaction, [new], admission)
+        return
+    if deferred is not None:
+        await deferred.post(new, admission)
         return
     try:
         job = await bot.engine.create_job(new, admission.quota)
@@ -128,25 +134,16 @@ async def _start(
 
 
 async def _post_and_queue(interaction: Interaction, job: Job) -> None:
-    """The job's first message: the answer itself, or (after a private defer) a channel message and a
-    private link to it. Posted before the job is queued, so a refused post costs nothing."""
+    """The job's first message is the answer itself; posted before the job is queued, so a refused post
+    costs nothing."""
     bot = interaction.client
     content = render.job_content(job)
     mentions = discord.AllowedMentions(users=[interaction.user], everyone=False, roles=False)
-    deferred = interaction.response.is_done()  # a private "thinking…" while an attachment was read
     try:
-        if not deferred:
-            response = await interaction.response.send_message(content, allowed_mentions=mentions)
-            message_id = response.message_id
-        else:
-            channel = bot.get_partial_messageable(job.channel_id, guild_id=job.guild_id)
-            message_id = (await channel.send(content, allowed_mentions=mentions)).id
+        response = await interaction.response.send_message(content, allowed_mentions=mentions)
     except discord.HTTPException:
         await bot.engine.cancel(job, ReasonCode.NOT_POSTED)
         raise
-    if message_id is not None:
-        job = await bot.engine.message_posted(job, message_id, content)
+    if response.message_id is not None:
+        job = await bot.engine.message_posted(job, response.message_id, content)
     bot.engine.enqueue(job)
-    if deferred and message_id is not None:
-        link = jump_url(job.guild_id, job.channel_id, message_id)
-        await answer_privately(interaction, t(interaction.locale, "describe.started", link=link))
