@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING
 import discord
 
 from bot.models import BotType, JobInputs, Mode, NewJob, SubmitRoute
-from bot.paid.attachments import ImageProblem, read_images
 from bot.paid.by_dm import start_in_dm
 from bot.paid.deferred import Deferred
 from bot.paid.gate import Place, admit_paid
@@ -56,10 +55,8 @@ async def start_blend(
         return
     deferred = Deferred(interaction, private=bool(defaults.dm))
     await deferred.start()
-    try:
-        images = await read_images(attachments)
-    except ImageProblem as problem:
-        await deferred.tell(problem.message(interaction.locale))
+    images = await deferred.read_images(attachments)
+    if images is None:
         return
     new = NewJob(
         user_id=interaction.user.id,

@@ -6,18 +6,17 @@ from typing import TYPE_CHECKING
 
 import discord
 
-from bot import render
 from bot.i18n import t
-from bot.models import BotType, Defaults, Mode, NewJob, ReasonCode, SubmitRoute
+from bot.models import BotType, Defaults, Mode, NewJob, SubmitRoute
 from bot.paid.attachments import GivenImages
 from bot.paid.by_dm import start_in_dm
+from bot.paid.deferred import answer_with_job
 from bot.paid.gate import Place, admit_paid
 from bot.paid.image_prompts import pending_references, start_with_images
 from bot.paid.permutations import ask_to_confirm
 from bot.policy import Refusal
 from bot.prompt_params import Layer, ParsedPrompt, PromptError, PromptParams, build_prompt
 from bot.replies import answer_privately, refuse
-from bot.storage import AdmissionLost
 
 if TYPE_CHECKING:
     from bot.app import MJBot
@@ -141,22 +140,4 @@ async def start_imagine(
     if defaults.dm:
         await start_in_dm(interaction, [new], admission, note=unchecked_note(interaction, parsed))
         return
-    try:
-        job = await bot.engine.create_job(new, admission.quota)
-    except AdmissionLost as lost:
-        await refuse(interaction, admission.refusal(lost))
-        return
-    content = render.job_content(job)
-    try:
-        response = await interaction.response.send_message(
-            content,
-            allowed_mentions=discord.AllowedMentions(users=[interaction.user], everyone=False, roles=False),
-        )
-    except discord.HTTPException:
-        await bot.engine.cancel(job, ReasonCode.NOT_POSTED)
-        raise
-    if response.message_id is not None:
-        job = await bot.engine.message_posted(job, response.message_id, content)
-    bot.engine.enqueue(job)
-    if note := unchecked_note(interaction, parsed):
-        await interaction.followup.send(note, ephemeral=True)
+    await answer_with_job(interaction, new, admission, note=unchecked_note(interaction, parsed))

@@ -12,18 +12,15 @@ from typing import TYPE_CHECKING
 
 import discord
 
-from bot import render
 from bot.mj.prompt_lines import prompt_for
-from bot.models import JobInputs, NewJob, ReasonCode, SubmitRoute
-from bot.paid.attachments import ImageProblem, read_images
+from bot.models import JobInputs, NewJob, SubmitRoute
 from bot.paid.by_dm import start_in_dm
-from bot.paid.deferred import Deferred
+from bot.paid.deferred import Deferred, answer_with_job
 from bot.paid.gate import Place, admit_paid
 from bot.paid.imagine import effective_defaults, start_imagine
 from bot.policy import Refusal
 from bot.prompt_params import PromptParams
 from bot.replies import refuse, tell
-from bot.storage import AdmissionLost
 
 _LINK = re.compile(r"^https?://[^\s/]+\S*$", re.IGNORECASE)
 
@@ -100,11 +97,10 @@ async def _start(
     if isinstance(inputs, discord.Attachment):
         deferred = Deferred(interaction, private=by_dm)  # reading it may outlast Discord's 3 s
         await deferred.start()
-        try:
-            inputs = JobInputs(images=await read_images([inputs]))
-        except ImageProblem as problem:
-            await deferred.tell(problem.message(interaction.locale))
+        images = await deferred.read_images([inputs])
+        if images is None:
             return
+        inputs = JobInputs(images=images)
     new = NewJob(
         user_id=interaction.user.id,
         guild_id=place.guild_id,
@@ -125,25 +121,4 @@ async def _start(
     if deferred is not None:
         await deferred.post(new, admission)
         return
-    try:
-        job = await bot.engine.create_job(new, admission.quota)
-    except AdmissionLost as lost:
-        await refuse(interaction, admission.refusal(lost))
-        return
-    await _post_and_queue(interaction, job)
-
-
-async def _post_and_queue(interaction: Interaction, job: Job) -> None:
-    """The job's first message is the answer itself; posted before the job is queued, so a refused post
-    costs nothing."""
-    bot = interaction.client
-    content = render.job_content(job)
-    mentions = discord.AllowedMentions(users=[interaction.user], everyone=False, roles=False)
-    try:
-        response = await interaction.response.send_message(content, allowed_mentions=mentions)
-    except discord.HTTPException:
-        await bot.engine.cancel(job, ReasonCode.NOT_POSTED)
-        raise
-    if response.message_id is not None:
-        job = await bot.engine.message_posted(job, response.message_id, content)
-    bot.engine.enqueue(job)
+    await answer_with_job(interaction, new, admission)
