@@ -6,17 +6,37 @@ that behaves as the spec describes, for the plain contract. `make_settings` take
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import os
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
 
 from bot.app import MJBot
 from bot.config import Settings
+from tests import postgres
 from tests.fakes.discord import FakeDiscord
 from tests.fakes.mj import FakeRelay
 from tests.fakes.mj_api import FakeMJ
 from tests.harness import RELAY_REFRESH_PERIOD, make_settings, running_bot
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _postgres_cluster_stops() -> Iterator[None]:
+    """Whoever started the session's PostgreSQL cluster, it stops when the session ends."""
+    yield
+    postgres.stop_shared()
+
+
+@pytest.fixture(scope="session")
+def postgres_cluster() -> postgres.Cluster:
+    """A throwaway PostgreSQL server (tests/postgres.py). Missing binaries fail the tests as root (CI
+    installs them) and skip them, loudly, only for a user who could not install them."""
+    if postgres.binaries() is None:
+        if os.geteuid() == 0:
+            pytest.fail(f"PostgreSQL tests cannot run: {postgres.MISSING}")
+        pytest.skip(f"PostgreSQL TESTS NOT RUN: {postgres.MISSING}")
+    return postgres.shared()
 
 
 @pytest.fixture

@@ -17,6 +17,7 @@ from bot.models import Job, JobStatus
 from tests.fakes.discord import FakeDiscord
 from tests.fakes.mj import FakeRelay
 from tests.fakes.mj_api import FakeMJ
+from tests.postgres import WHOLE_SUITE, shared
 
 RELAY_REFRESH_PERIOD = 0.4  # seconds between two refreshes of the fake relay's table; the real one's is 15
 # Minutes squeezed into seconds; the batch cadence polls a few times per refresh, so the clock can lock.
@@ -36,6 +37,8 @@ def make_settings(
         guild_id=discord.guild_id,
         discord_api_base=discord.api_base,
     )
+    if WHOLE_SUITE and "database_url" not in changes:  # TEST_DATABASE=postgresql: a fresh database each
+        changes["database_url"] = shared().database_for(str(database))
     return replace(settings, **changes)  # type: ignore[arg-type]
 
 

@@ -56,6 +56,7 @@ def test_missing_required_setting_is_named(missing: str) -> None:
         ("QUEUE_FULL_RETRY_FOR", "soon"),
         ("DEADLINE_RELAX", "-5"),
         ("DISCORD_TOKEN", "has space"),
+        ("DATABASE_URL", "mysql://bot:hunter2@db/bot"),
     ],
 )
 def test_malformed_setting_names_it_without_its_value(name: str, value: str) -> None:
@@ -63,6 +64,14 @@ def test_malformed_setting_names_it_without_its_value(name: str, value: str) -> 
         Settings.from_env({**BASE, name: value})
     assert name in str(caught.value)
     assert value not in str(caught.value)
+
+
+def test_a_database_url_selects_postgresql_and_stays_out_of_repr() -> None:
+    assert Settings.from_env(BASE).database_url is None, "SQLite at DATABASE_PATH is the default"
+    url = "postgresql://bot:hunter2@127.0.0.1:5432/bot"
+    settings = Settings.from_env({**BASE, "DATABASE_URL": url})
+    assert settings.database_url == url
+    assert "hunter2" not in repr(settings)
 
 
 def test_optional_values_parse() -> None:

@@ -2,7 +2,7 @@
 
 from bot.storage.base import MissingJob
 from bot.storage.reports import GuildStats
-from bot.storage.store import Store
+from bot.storage.store import Store, open_store
 from bot.storage.types import (
     AdmissionLost,
     ButtonSpec,
@@ -24,4 +24,5 @@ __all__ = [
     "Quota",
     "QuotaExceeded",
     "Store",
+    "open_store",
 ]
