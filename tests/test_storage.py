@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -16,33 +15,9 @@ from bot.models import Defaults, JobStatus, Mode, NewJob, Reason, ReasonCode
 from bot.policy import GuildPolicy
 from bot.storage import ButtonSpec, CooldownActive, ProgressUpdate, Quota, QuotaExceeded, Store
 from bot.storage.migrations import MIGRATIONS
+from tests.harness import Opener
 
 CANCELLED = Reason.of(ReasonCode.CANCELLED)
-Opener = Callable[[], Awaitable[Store]]
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-async def open_store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Opener]:
-    """Opens stores on one fresh database, as separate bot processes would: each its own connection(s)."""
-    if request.param == "postgresql":
-        url = request.getfixturevalue("postgres_cluster").fresh_database()
-
-        async def opened() -> Store:
-            return await Store.open_postgresql(url)
-    else:
-
-        async def opened() -> Store:
-            return await Store.open(tmp_path / "db" / "bot.sqlite3")
-
-    stores: list[Store] = []
-
-    async def opener() -> Store:
-        stores.append(await opened())
-        return stores[-1]
-
-    yield opener
-    for store in stores:
-        await store.close()
 
 
 @pytest.fixture
