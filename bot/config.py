@@ -41,8 +41,8 @@ class Settings:
     mj_api_key: str = field(repr=False)
     mj_base_url: str = DEFAULT_MJ_BASE_URL
     database_path: str = DEFAULT_DATABASE_PATH
-    # A postgresql:// URL selects PostgreSQL (several processes can share it); None keeps SQLite at
-    # database_path. Never shown: it may hold a password.
+    # A postgresql:// URL selects PostgreSQL; None keeps SQLite at database_path. Never shown: it may hold
+    # a password.
     database_url: str | None = field(default=None, repr=False)
     guild_id: int | None = None
     # The servers the bot may stay in; empty = every server.

@@ -242,7 +242,7 @@ class JobQueries(InputQueries):
             async with self._transaction():
                 rows = await self._db.fetch_all(
                     f"SELECT id FROM jobs WHERE status IN ({marks}) AND finished_at < ? LIMIT ?"
-                    + self._db.for_update,  # a click's new child job waits, then its parent link is cleared
+                    + self._db.for_update,  # a child job being written meanwhile: waited for, then unlinked
                     (*FINAL, before.timestamp(), batch),
                 )
                 ids = [int(row[0]) for row in rows]

@@ -1,4 +1,5 @@
-"""The PostgreSQL side of the seam (database.py): a pool of asyncpg connections, for several bot processes.
+"""The PostgreSQL side of the seam (database.py): a pool of asyncpg connections, whose read-then-write
+transactions stay safe when other processes use the same database.
 
 A transaction takes a connection from the pool and keeps it for the task that opened it: the store methods
 that task calls inside it run on that connection, so they are part of it (as with SQLite's re-entrant write
@@ -10,7 +11,9 @@ takes a lock first and reads after it: `lock(key)`, a transaction-scoped advisor
 cooldown check locks its user; a change of defaults its scope), or `for_update` on the row it read (the
 button a click claims, the job a Retry re-queues, the jobs retention deletes). The second transaction waits
 for the first to commit, then its next statement sees the first's write: exactly SQLite's outcome, without
-SERIALIZABLE's aborted transactions to retry.
+SERIALIZABLE's aborted transactions to retry. One known edge: a click on a result that retention deletes at
+that very moment can deadlock with it (they lock the button and the job in opposite orders); PostgreSQL
+then fails one of them, after its deadlock_timeout, and the next retention round goes on.
 """
 
 from __future__ import annotations
