@@ -14,6 +14,8 @@ import pytest
 
 from bot.models import Defaults, Job, JobStatus, Mode, NewJob, Reason, ReasonCode
 from bot.storage import ButtonSpec, CooldownActive, Quota, QuotaExceeded, Store
+from bot.storage.migrations import MIGRATIONS
+from bot.storage.migrations_pg import POSTGRESQL_MIGRATIONS
 from bot.storage.postgresql import to_postgresql
 from tests.harness import Opener
 from tests.postgres import Cluster
@@ -104,6 +106,10 @@ async def test_processes_starting_together_migrate_once(open_store: Opener) -> N
     stores = await asyncio.gather(*(open_store() for _ in range(PROCESSES)))
     jobs = await asyncio.gather(*(store.create_job(new_job()) for store in stores))
     assert len({job.id for job in jobs}) == PROCESSES
+
+
+def test_every_migration_has_its_postgresql_twin() -> None:
+    assert len(POSTGRESQL_MIGRATIONS) == len(MIGRATIONS), "append each migration to migrations_pg.py too"
 
 
 async def test_both_dialects_have_the_same_schema(postgres_cluster: Cluster) -> None:
