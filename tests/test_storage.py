@@ -1,10 +1,10 @@
-"""The store against a real SQLite file: migrations, the job state machine, and one-shot button claims."""
+"""The store against a real SQLite file and a real PostgreSQL database (the same tests for both):
+migrations, the job state machine, one-shot button claims, and quotas that hold across processes."""
 
 from __future__ import annotations
 
 import asyncio
 import sqlite3
-from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -15,29 +15,26 @@ from bot.models import Defaults, JobStatus, Mode, NewJob, Reason, ReasonCode
 from bot.policy import GuildPolicy
 from bot.storage import ButtonSpec, CooldownActive, ProgressUpdate, Quota, QuotaExceeded, Store
 from bot.storage.migrations import MIGRATIONS
+from tests.harness import Opener
 
 CANCELLED = Reason.of(ReasonCode.CANCELLED)
 
 
 @pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[Store]:
-    store = await Store.open(tmp_path / "db" / "bot.sqlite3")
-    yield store
-    await store.close()
+async def store(open_store: Opener) -> Store:
+    return await open_store()
 
 
 def new_job(**kw: object) -> NewJob:
     return NewJob(user_id=1, guild_id=2, channel_id=3, prompt="a cat", **kw)  # type: ignore[arg-type]
 
 
-async def test_reopen_keeps_jobs_and_migrations_are_idempotent(tmp_path: Path) -> None:
-    path = tmp_path / "bot.sqlite3"
-    first = await Store.open(path)
+async def test_reopen_keeps_jobs_and_migrations_are_idempotent(open_store: Opener) -> None:
+    first = await open_store()
     job = await first.create_job(new_job())
     await first.close()
-    second = await Store.open(path)
+    second = await open_store()
     assert (await second.get_job(job.id)) == job
-    await second.close()
 
 
 async def test_lifecycle_and_open_jobs(store: Store) -> None:
