@@ -104,4 +104,31 @@ POSTGRESQL_MIGRATIONS: tuple[Migration, ...] = (
     """
     CREATE TABLE job_inputs (job_id BIGINT PRIMARY KEY REFERENCES jobs(id), data TEXT NOT NULL);
     """,
+    # 9: Vary (Region) editor links: a nonce consumed once, with who clicked and where (a JSON document).
+    """
+    CREATE TABLE region_links (
+        nonce TEXT PRIMARY KEY,
+        expires_at DOUBLE PRECISION NOT NULL,
+        used_at DOUBLE PRECISION,
+        data TEXT NOT NULL
+    );
+    """,
+    # 10: results users saved with ❤️ (a user may save another's result where anyone may click).
+    """
+    CREATE TABLE bookmarks (
+        user_id BIGINT NOT NULL,
+        job_id BIGINT NOT NULL REFERENCES jobs(id),
+        created_at DOUBLE PRECISION NOT NULL,
+        PRIMARY KEY (user_id, job_id)
+    );
+    CREATE INDEX bookmarks_job ON bookmarks(job_id);
+    CREATE INDEX bookmarks_user ON bookmarks(user_id, created_at);
+    """,
+    # 11: a text result (describe's prompts, shorten's analysis), read by its buttons; pruned with its job.
+    """
+    CREATE TABLE job_results (
+        job_id BIGINT PRIMARY KEY REFERENCES jobs(id) ON DELETE CASCADE,
+        text TEXT NOT NULL
+    );
+    """,
 )
