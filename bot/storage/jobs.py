@@ -250,6 +250,13 @@ class JobQueries(InputQueries):
                 ids = [int(row[0]) for row in rows]
                 if not ids:
                     return removed
+                # A bookmark added while the row lock was awaited (PostgreSQL): read again, now it is held.
+                saved = await self._db.fetch_all(
+                    f"SELECT DISTINCT job_id FROM bookmarks WHERE job_id IN ({','.join('?' * len(ids))})", ids
+                )
+                ids = sorted(set(ids) - {int(row[0]) for row in saved})
+                if not ids:
+                    continue
                 chosen = ",".join("?" * len(ids))
                 await self._db.execute(
                     f"UPDATE jobs SET parent_job_id = NULL WHERE parent_job_id IN ({chosen})", ids
