@@ -13,7 +13,9 @@ button a click claims, the job a Retry re-queues, the jobs retention deletes). T
 for the first to commit, then its next statement sees the first's write: exactly SQLite's outcome, without
 SERIALIZABLE's aborted transactions to retry. One known edge: a click on a result that retention deletes at
 that very moment can deadlock with it (they lock the button and the job in opposite orders); PostgreSQL
-then fails one of them, after its deadlock_timeout, and the next retention round goes on.
+then fails one of them, after its deadlock_timeout, and the next retention round goes on. A bookmark saved
+while retention waits for its job's row is read again once the row is held, so the job stays; a bookmark
+of a job retention already deleted fails, as on SQLite.
 """
 
 from __future__ import annotations
