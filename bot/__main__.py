@@ -20,7 +20,7 @@ from bot.delivery import Writer
 from bot.discord_api import use_rest_base
 from bot.jobs.timing import DEFAULT_TIMING, Timing
 from bot.mj.client import MJClient
-from bot.storage import Store
+from bot.storage import open_store
 
 log = logging.getLogger("bot")
 
@@ -32,14 +32,14 @@ USER_AGENT = f"mj-discord-bot/{__version__} discord.py/{discord.__version__} aio
 async def open_bot(
     settings: Settings, *, timing: Timing = DEFAULT_TIMING, writer_class: type[Writer] = Writer
 ) -> AsyncIterator[MJBot]:
-    """Open the database and the one HTTP session, build the bot; close all of them on the way out.
+    """Open the database (PostgreSQL at DATABASE_URL, else SQLite) and the one HTTP session, build the bot; close all of them on the way out.
 
     Tests and the benchmark pass a faster `timing` (how often the engine polls and retries); the
     benchmark also passes its naive baseline as `writer_class`.
     """
     if settings.discord_api_base:
         use_rest_base(settings.discord_api_base)
-    store = await Store.open(settings.database_path)
+    store = await open_store(settings.database_url, settings.database_path)
     try:
         async with aiohttp.ClientSession() as session:
             mj = MJClient(
@@ -63,7 +63,7 @@ async def open_bot(
 async def run(settings: Settings) -> None:
     """Log in (waiting a while for Discord), then stay connected until SIGTERM or SIGINT closes the bot.
 
-    Until then those signals act as usual and end the process at once: every job is safe in SQLite.
+    Until then those signals act as usual and end the process at once: every job is safe in the database.
     """
     bots = functools.partial(open_bot, settings)
     retry_for = settings.discord_startup_retry_for

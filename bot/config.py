@@ -44,6 +44,9 @@ class Settings:
     mj_api_key: str = field(repr=False)
     mj_base_url: str = DEFAULT_MJ_BASE_URL
     database_path: str = DEFAULT_DATABASE_PATH
+    # A postgresql:// URL selects PostgreSQL; None keeps SQLite at database_path. Never shown: it may hold
+    # a password.
+    database_url: str | None = field(default=None, repr=False)
     guild_id: int | None = None
     # The servers the bot may stay in; empty = every server.
     allowed_guild_ids: frozenset[int] = frozenset()
@@ -83,6 +86,7 @@ class Settings:
             mj_api_key=reader.required("MJ_API_KEY"),
             mj_base_url=reader.url("MJ_BASE_URL", DEFAULT_MJ_BASE_URL),
             database_path=reader.text("DATABASE_PATH", DEFAULT_DATABASE_PATH),
+            database_url=reader.database_url("DATABASE_URL"),
             guild_id=reader.snowflake("GUILD_ID"),
             allowed_guild_ids=reader.snowflakes("ALLOWED_GUILD_IDS"),
             discord_api_base=reader.optional_url("DISCORD_API_BASE"),
@@ -136,6 +140,14 @@ class _Reader:
         if not value.startswith(("http://", "https://")) or " " in value:
             raise SettingsError(f"{name} is malformed: expected an http(s) URL")
         return value.rstrip("/")
+
+    def database_url(self, name: str) -> str | None:
+        value = self._get(name)
+        if value is None:
+            return None
+        if not value.startswith(("postgresql://", "postgres://")) or any(ch.isspace() for ch in value):
+            raise SettingsError(f"{name} is malformed: expected a postgresql:// URL")
+        return value
 
     def snowflake(self, name: str) -> int | None:
         value = self._get(name)

@@ -6,17 +6,63 @@ that behaves as the spec describes, for the plain contract. `make_settings` take
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import os
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
 
 from bot.app import MJBot
 from bot.config import Settings
+from bot.storage import Store
+from tests import postgres
 from tests.fakes.discord import FakeDiscord
 from tests.fakes.mj import FakeRelay
 from tests.fakes.mj_api import FakeMJ
-from tests.harness import RELAY_REFRESH_PERIOD, make_settings, running_bot
+from tests.harness import RELAY_REFRESH_PERIOD, Opener, make_settings, running_bot
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _postgres_cluster_stops() -> Iterator[None]:
+    """Whoever started the session's PostgreSQL cluster, it stops when the session ends."""
+    yield
+    postgres.stop_shared()
+
+
+@pytest.fixture(scope="session")
+def postgres_cluster() -> postgres.Cluster:
+    """A throwaway PostgreSQL server (tests/postgres.py). Missing binaries fail the tests as root (CI
+    installs them) and skip them, loudly, only for a user who could not install them."""
+    if postgres.binaries() is None:
+        if os.geteuid() == 0:
+            pytest.fail(f"PostgreSQL tests cannot run: {postgres.MISSING}")
+        pytest.skip(f"PostgreSQL TESTS NOT RUN: {postgres.MISSING}")
+    return postgres.shared()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def open_store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Opener]:
+    """Opens stores on one fresh database, SQLite or PostgreSQL, as separate bot processes would: each
+    store with its own connection(s). The storage tests take it, so each runs on both."""
+    if request.param == "postgresql":
+        url = request.getfixturevalue("postgres_cluster").fresh_database()
+
+        async def opened() -> Store:
+            return await Store.open_postgresql(url)
+    else:
+
+        async def opened() -> Store:
+            return await Store.open(tmp_path / "db" / "bot.sqlite3")
+
+    stores: list[Store] = []
+
+    async def opener() -> Store:
+        stores.append(await opened())
+        return stores[-1]
+
+    yield opener
+    for store in stores:
+        await store.close()
 
 
 @pytest.fixture

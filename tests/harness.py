@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -14,10 +14,13 @@ from bot.app import MJBot
 from bot.config import Settings
 from bot.jobs.timing import Timing
 from bot.models import Job, JobStatus
+from bot.storage import Store
 from tests.fakes.discord import FakeDiscord
 from tests.fakes.mj import FakeRelay
 from tests.fakes.mj_api import FakeMJ
+from tests.postgres import WHOLE_SUITE, shared
 
+Opener = Callable[[], Awaitable[Store]]  # opens one more store on a test's database (conftest.open_store)
 RELAY_REFRESH_PERIOD = 0.4  # seconds between two refreshes of the fake relay's table; the real one's is 15
 # Minutes squeezed into seconds; the batch cadence polls a few times per refresh, so the clock can lock.
 FAST_TIMING = Timing(
@@ -36,6 +39,8 @@ def make_settings(
         guild_id=discord.guild_id,
         discord_api_base=discord.api_base,
     )
+    if WHOLE_SUITE and "database_url" not in changes:  # TEST_DATABASE=postgresql: a fresh database each
+        changes["database_url"] = shared().database_for(str(database))
     return replace(settings, **changes)  # type: ignore[arg-type]
 
 

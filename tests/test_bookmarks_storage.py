@@ -1,22 +1,21 @@
-"""The bookmarks table against a real SQLite file: toggling, paging order, and retention."""
+"""The bookmarks table against a real SQLite file and a real PostgreSQL database (conftest.open_store):
+toggling, paging order, and retention."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
 from bot.models import JobStatus, NewJob
 from bot.storage import ButtonSpec, Store
+from tests.harness import Opener
 
 
 @pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[Store]:
-    store = await Store.open(tmp_path / "bot.sqlite3")
-    yield store
-    await store.close()
+async def store(open_store: Opener) -> Store:
+    return await open_store()
 
 
 async def done_job(store: Store, prompt: str, user_id: int = 1) -> int:
@@ -51,3 +50,24 @@ async def test_retention_keeps_a_bookmarked_job_until_its_last_bookmark_goes(sto
     assert await store.prune_finished(later) == 0, "user 8 still keeps it"
     await store.toggle_bookmark(8, saved)
     assert await store.prune_finished(later) == 1 and await store.get_job(saved) is None
+
+
+async def test_toggles_of_one_bookmark_from_two_processes_take_turns(open_store: Opener) -> None:
+    first, second = await open_store(), await open_store()
+    job_id = await done_job(first, "saved")
+    answers = await asyncio.gather(*(store.toggle_bookmark(7, job_id) for store in (first, second) * 3))
+    assert sorted(answers) == [False, False, False, True, True, True], "each toggle sees the one before"
+    assert await first.count_bookmarks(7) == 0
+
+
+async def test_a_bookmark_added_while_retention_waits_for_its_job_keeps_the_job(open_store: Opener) -> None:
+    """Retention's read misses a bookmark not yet committed; it waits for the job's row, then reads again."""
+    saving, pruning = await open_store(), await open_store()
+    job_id = await done_job(saving, "saved")
+    async with saving._db.transaction():
+        assert await saving.toggle_bookmark(7, job_id) is True
+        prune = asyncio.create_task(pruning.prune_finished(datetime.now(UTC) + timedelta(seconds=1)))
+        await asyncio.sleep(0.3)
+        assert not prune.done(), "retention waits for the bookmark's transaction"
+    assert await prune == 0
+    assert await saving.get_job(job_id) is not None and await saving.is_bookmarked(7, job_id)

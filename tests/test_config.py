@@ -60,6 +60,7 @@ def test_missing_required_setting_is_named(missing: str) -> None:
         ("WEB_PORT", "70000"),
         ("WEB_PORT", "eighty"),
         ("EDITOR_LINK_TTL", "-1"),
+        ("DATABASE_URL", "mysql://bot:hunter2@db/bot"),
     ],
 )
 def test_malformed_setting_names_it_without_its_value(name: str, value: str) -> None:
@@ -81,6 +82,14 @@ def test_the_region_editor_is_off_until_it_has_a_public_address() -> None:
     )
     assert settings.public_base_url == "https://mj.example.org/bot"
     assert (settings.web_host, settings.web_port, settings.editor_link_ttl) == ("127.0.0.1", 8099, 600.0)
+
+
+def test_a_database_url_selects_postgresql_and_stays_out_of_repr() -> None:
+    assert Settings.from_env(BASE).database_url is None, "SQLite at DATABASE_PATH is the default"
+    url = "postgresql://bot:hunter2@127.0.0.1:5432/bot"
+    settings = Settings.from_env({**BASE, "DATABASE_URL": url})
+    assert settings.database_url == url
+    assert "hunter2" not in repr(settings)
 
 
 def test_optional_values_parse() -> None:

@@ -24,6 +24,7 @@ from bot.tasks import TaskRegistry
 from tests.fakes.discord import FakeDiscord
 from tests.fakes.mj import FakeRelay
 from tests.harness import make_settings, running_bot
+from tests.postgres import WHOLE_SUITE
 from tests.test_e2e_clicks import ephemeral_text
 from tests.test_e2e_imagine import has_image, imagine
 from tests.test_e2e_modals import MODAL, button_id, upscaled
@@ -33,6 +34,7 @@ BATCH = "POST /mj/task/list-by-condition"
 FETCH = "GET /mj/task/{id}/fetch"
 
 
+@pytest.mark.skipif(WHOLE_SUITE, reason="SQLite's write lock held by another process: SQLite only")
 @pytest.mark.parametrize("batch", [True, False], ids=["batch", "per-task"])
 async def test_a_locked_database_does_not_stop_polling(
     settings: Settings, fake_discord: FakeDiscord, fake_mj: FakeRelay, batch: bool

@@ -1,10 +1,11 @@
-"""The store against a real SQLite file: migrations, the job state machine, and one-shot button claims."""
+"""The store against a real SQLite file and a real PostgreSQL database (the same tests for both):
+migrations, the job state machine, one-shot button claims, and quotas that hold across processes."""
 
 from __future__ import annotations
 
 import asyncio
 import sqlite3
-from collections.abc import AsyncIterator
+import time
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -13,31 +14,30 @@ import pytest
 
 from bot.models import Defaults, JobStatus, Mode, NewJob, Reason, ReasonCode
 from bot.policy import GuildPolicy
+from bot.region.links import RegionTicket
 from bot.storage import ButtonSpec, CooldownActive, ProgressUpdate, Quota, QuotaExceeded, Store
 from bot.storage.migrations import MIGRATIONS
+from bot.storage.region_links import RegionLinkSpent
+from tests.harness import Opener
 
 CANCELLED = Reason.of(ReasonCode.CANCELLED)
 
 
 @pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[Store]:
-    store = await Store.open(tmp_path / "db" / "bot.sqlite3")
-    yield store
-    await store.close()
+async def store(open_store: Opener) -> Store:
+    return await open_store()
 
 
 def new_job(**kw: object) -> NewJob:
     return NewJob(user_id=1, guild_id=2, channel_id=3, prompt="a cat", **kw)  # type: ignore[arg-type]
 
 
-async def test_reopen_keeps_jobs_and_migrations_are_idempotent(tmp_path: Path) -> None:
-    path = tmp_path / "bot.sqlite3"
-    first = await Store.open(path)
+async def test_reopen_keeps_jobs_and_migrations_are_idempotent(open_store: Opener) -> None:
+    first = await open_store()
     job = await first.create_job(new_job())
     await first.close()
-    second = await Store.open(path)
+    second = await open_store()
     assert (await second.get_job(job.id)) == job
-    await second.close()
 
 
 async def test_lifecycle_and_open_jobs(store: Store) -> None:
@@ -236,3 +236,66 @@ async def test_finished_jobs_past_retention_go_with_their_buttons_and_nothing_el
     assert kept is not None and kept.parent_job_id is None, "its link to a deleted parent is cleared"
     assert await store.get_job(running.id) is not None
     assert await store.prune_finished(later) == 0
+
+
+def region_ticket(button_id: int) -> RegionTicket:
+    return RegionTicket(
+        button_id=button_id,
+        user_id=1,
+        guild_id=2,
+        rules_channel_id=3,
+        channel_id=3,
+        dm=False,
+        message_id=44,
+        locale="en-US",
+        upload_limit=None,
+        mode=Mode.FAST,
+    )
+
+
+async def test_a_region_link_claims_its_button_once_across_processes(open_store: Opener) -> None:
+    first, second = await open_store(), await open_store()
+    parent = await first.create_job(new_job())
+    [button] = await first.save_buttons(
+        parent.id, [ButtonSpec("MJ::Inpaint::1::x::SOLO", "Vary (Region)", "")]
+    )
+    ticket = region_ticket(button.id)
+    await first.save_region_link("nonce-1", time.time() + 600, ticket)
+    assert await second.region_link("nonce-1") == (ticket, False)
+    child = new_job(parent_job_id=parent.id, custom_id=button.custom_id)
+    posts = await asyncio.gather(
+        *(store.claim_with_region_link("nonce-1", child) for store in (first, second) * 3),
+        return_exceptions=True,
+    )
+    claimed = [p for p in posts if not isinstance(p, BaseException)]
+    assert len(claimed) == 1 and claimed[0].created, posts
+    assert all(isinstance(p, RegionLinkSpent) for p in posts if p is not claimed[0]), (
+        "the nonce is spent once"
+    )
+    assert await first.region_link("nonce-1") == (ticket, True)
+    stored = await second.get_button(button.id)
+    assert stored is not None and stored.used_by_job_id == claimed[0].job.id
+    assert await first.region_link("unknown") is None
+
+
+async def test_an_expired_region_link_claims_nothing(store: Store) -> None:
+    parent = await store.create_job(new_job())
+    [button] = await store.save_buttons(
+        parent.id, [ButtonSpec("MJ::Inpaint::1::x::SOLO", "Vary (Region)", "")]
+    )
+    await store.save_region_link("old", time.time() - 1, region_ticket(button.id))
+    with pytest.raises(RegionLinkSpent):
+        await store.claim_with_region_link("old", new_job(parent_job_id=parent.id))
+    stored = await store.get_button(button.id)
+    assert stored is not None and stored.used_by_job_id is None
+
+
+async def test_a_result_text_is_replaced_and_pruned_with_its_job(store: Store) -> None:
+    job = await store.create_job(new_job())
+    assert await store.get_result_text(job.id) is None
+    await store.set_result_text(job.id, "1️⃣ a cat")
+    await store.set_result_text(job.id, "1️⃣ a cat\n2️⃣ a dog")  # a retried delivery writes it again
+    assert await store.get_result_text(job.id) == "1️⃣ a cat\n2️⃣ a dog"
+    await store.set_status(job.id, JobStatus.DONE)
+    assert await store.prune_finished(datetime.now(UTC) + timedelta(seconds=1)) == 1
+    assert await store.get_result_text(job.id) is None

@@ -3,7 +3,7 @@
 from bot.storage.base import MissingJob
 from bot.storage.region_links import RegionLinkSpent
 from bot.storage.reports import GuildStats
-from bot.storage.store import Store
+from bot.storage.store import Store, open_store
 from bot.storage.types import (
     AdmissionLost,
     ButtonSpec,
@@ -26,4 +26,5 @@ __all__ = [
     "QuotaExceeded",
     "RegionLinkSpent",
     "Store",
+    "open_store",
 ]

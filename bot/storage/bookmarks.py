@@ -11,11 +11,12 @@ class BookmarkQueries(StoreBase):
     async def toggle_bookmark(self, user_id: int, job_id: int) -> bool:
         """Save the job for the user, or remove it when it was saved; answers True when it is saved now."""
         async with self._transaction():
-            async with self._db.execute(
+            # Two toggles of the same (user, job) at once take turns: the second sees the first one's row.
+            await self._db.lock(f"bookmark:{user_id}:{job_id}")
+            if await self._db.execute(
                 "DELETE FROM bookmarks WHERE user_id = ? AND job_id = ?", (user_id, job_id)
-            ) as cursor:
-                if cursor.rowcount:
-                    return False
+            ):
+                return False
             await self._db.execute(
                 "INSERT INTO bookmarks (user_id, job_id, created_at) VALUES (?, ?, ?)",
                 (user_id, job_id, now()),
@@ -23,14 +24,13 @@ class BookmarkQueries(StoreBase):
         return True
 
     async def is_bookmarked(self, user_id: int, job_id: int) -> bool:
-        async with self._db.execute(
+        row = await self._db.fetch_one(
             "SELECT 1 FROM bookmarks WHERE user_id = ? AND job_id = ?", (user_id, job_id)
-        ) as cursor:
-            return await cursor.fetchone() is not None
+        )
+        return row is not None
 
     async def count_bookmarks(self, user_id: int) -> int:
-        async with self._db.execute("SELECT COUNT(*) FROM bookmarks WHERE user_id = ?", (user_id,)) as cursor:
-            row = await cursor.fetchone()
+        row = await self._db.fetch_one("SELECT COUNT(*) FROM bookmarks WHERE user_id = ?", (user_id,))
         return int(row[0]) if row else 0
 
     async def bookmarked_jobs(self, user_id: int, *, limit: int, offset: int = 0) -> list[Job]:

@@ -14,31 +14,28 @@ class ButtonQueries(JobQueries):
     async def save_buttons(self, job_id: int, specs: Sequence[ButtonSpec]) -> list[StoredButton]:
         """Store a delivered job's buttons once; a second delivery of the same job reuses them."""
         async with self._transaction():
-            await self._db.executemany(
-                "INSERT OR IGNORE INTO buttons (job_id, position, custom_id, label, emoji) VALUES (?,?,?,?,?)",
+            await self._db.execute_many(
+                "INSERT INTO buttons (job_id, position, custom_id, label, emoji) VALUES (?,?,?,?,?)"
+                " ON CONFLICT DO NOTHING",
                 [(job_id, i, s.custom_id, s.label, s.emoji) for i, s in enumerate(specs)],
             )
         return await self.buttons_for_job(job_id)
 
     async def buttons_for_job(self, job_id: int) -> list[StoredButton]:
-        async with self._db.execute(
-            "SELECT * FROM buttons WHERE job_id = ? ORDER BY position", (job_id,)
-        ) as cursor:
-            rows = await cursor.fetchall()
+        rows = await self._db.fetch_all("SELECT * FROM buttons WHERE job_id = ? ORDER BY position", (job_id,))
         return [button_from_row(row) for row in rows]
 
     async def get_button(self, button_id: int) -> StoredButton | None:
-        async with self._db.execute("SELECT * FROM buttons WHERE id = ?", (button_id,)) as cursor:
-            row = await cursor.fetchone()
+        row = await self._db.fetch_one("SELECT * FROM buttons WHERE id = ?", (button_id,))
         return button_from_row(row) if row else None
 
     async def claim_button(self, button_id: int, new: NewJob, quota: Quota | None = None) -> ClaimResult:
         """Create the job a click asks for, once: a second click gets the first click's job."""
         async with self._transaction():
-            async with self._db.execute(
-                "SELECT used_by_job_id FROM buttons WHERE id = ?", (button_id,)
-            ) as cursor:
-                row = await cursor.fetchone()
+            # A second click waits here for the first one's transaction, then reads its job id.
+            row = await self._db.fetch_one(
+                f"SELECT used_by_job_id FROM buttons WHERE id = ?{self._db.for_update}", (button_id,)
+            )
             if row is None:
                 raise LookupError(f"button {button_id} is unknown")
             if row[0] is not None:

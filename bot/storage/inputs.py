@@ -34,8 +34,7 @@ class InputQueries(StoreBase):
             )
 
     async def get_inputs(self, job_id: int) -> JobInputs | None:
-        async with self._db.execute("SELECT data FROM job_inputs WHERE job_id = ?", (job_id,)) as cursor:
-            row = await cursor.fetchone()
+        row = await self._db.fetch_one("SELECT data FROM job_inputs WHERE job_id = ?", (job_id,))
         return inputs_from_data(json.loads(row[0])) if row else None
 
     async def set_inputs(self, job_id: int, inputs: JobInputs) -> None:

@@ -32,30 +32,30 @@ class JobQueries(InputQueries):
         """Inside a transaction: the cooldown, and room for `jobs` more charged jobs today."""
         if quota is None:
             return
+        # Until this transaction ends, the user's other submits wait here (any process), then count this one.
+        await self._db.lock(f"quota:{user_id}")
         if quota.quiet_after is not None:
-            async with self._db.execute(
+            row = await self._db.fetch_one(
                 "SELECT MAX(created_at) FROM jobs WHERE user_id = ? AND guild_id IS ? AND created_at > ?"
                 " AND status != ?",
                 (user_id, guild_id, quota.quiet_after.timestamp(), JobStatus.CANCELLED),
-            ) as cursor:
-                row = await cursor.fetchone()
+            )
             if row is not None and row[0] is not None:
                 raise CooldownActive(datetime.fromtimestamp(row[0], UTC))
         if quota.limit is None:
             return
-        async with self._db.execute(
+        row = await self._db.fetch_one(
             "SELECT COUNT(*) FROM jobs WHERE user_id = ? AND guild_id IS ? AND created_at >= ?"
             f" AND status NOT IN ({','.join('?' * len(UNCHARGED))})",
             (user_id, guild_id, quota.since.timestamp(), *UNCHARGED),
-        ) as cursor:
-            row = await cursor.fetchone()
+        )
         used = int(row[0]) if row else 0
         if used + jobs > quota.limit:
             raise QuotaExceeded(used)
 
     async def _insert_job(self, new: NewJob) -> Job:
         stamp = now()
-        async with self._db.execute(
+        row = await self._db.fetch_one(
             "INSERT INTO jobs (status, user_id, guild_id, channel_id, reply_to_message_id, prompt, action, mode,"
             " bot_type, parent_job_id, parent_task_id, custom_id, upload_limit, created_at, updated_at,"
             " locale, dm, modal_prompt)"
@@ -80,8 +80,7 @@ class JobQueries(InputQueries):
                 int(new.dm),
                 new.modal_prompt,
             ),
-        ) as cursor:
-            row = await cursor.fetchone()
+        )
         if row is None:
             raise RuntimeError("INSERT … RETURNING returned no row")
         job = job_from_row(row)
@@ -98,10 +97,9 @@ class JobQueries(InputQueries):
         )
 
     async def set_message(self, job_id: int, message_id: int) -> None:
-        async with self._write_lock.held():
-            await self._db.execute(
-                "UPDATE jobs SET message_id = ?, updated_at = ? WHERE id = ?", (message_id, now(), job_id)
-            )
+        await self._write(
+            "UPDATE jobs SET message_id = ?, updated_at = ? WHERE id = ?", (message_id, now(), job_id)
+        )
 
     async def mark_submitting(self, job_id: int) -> Job | None:
         """QUEUED → SUBMITTING, committed before the POST. None if the job is no longer queued."""
@@ -134,7 +132,9 @@ class JobQueries(InputQueries):
         """UNCERTAIN → QUEUED, once: the user chose to submit again, in `mode`. The retry may be charged a
         second time, so it needs room in the quota like a new job. None if it was retried already."""
         async with self._transaction():
-            job = await self.get_job(job_id)
+            job = await self._fetch_job(
+                f"SELECT {JOB_COLUMNS} FROM jobs WHERE id = ?{self._db.for_update}", (job_id,)
+            )  # a second Retry waits here for the first, then sees it QUEUED
             if job is None or job.status is not JobStatus.UNCERTAIN:
                 return None
             await self._check_quota(job.user_id, job.guild_id, quota)
@@ -151,7 +151,7 @@ class JobQueries(InputQueries):
         rows = [(u.status, u.progress, u.queue_position, stamp, u.job_id) for u in updates]
         if rows:
             async with self._transaction():
-                await self._db.executemany(
+                await self._db.execute_many(
                     "UPDATE jobs SET status = ?, progress = ?, queue_position = ?, updated_at = ? WHERE id = ?",
                     rows,
                 )
@@ -184,8 +184,7 @@ class JobQueries(InputQueries):
 
     async def mark_shown(self, job_id: int, status: JobStatus) -> None:
         """The job's message shows `status`; a newer state written meanwhile stays to be shown."""
-        async with self._write_lock.held():
-            await self._db.execute("UPDATE jobs SET shown = 1 WHERE id = ? AND status = ?", (job_id, status))
+        await self._write("UPDATE jobs SET shown = 1 WHERE id = ? AND status = ?", (job_id, status))
 
     async def unshown_jobs(self) -> list[Job]:
         """Jobs whose last state never reached their message (the bot stopped first)."""
@@ -206,12 +205,10 @@ class JobQueries(InputQueries):
 
     async def mark_prompt_sent(self, job_id: int, task_id: str) -> None:
         """Committed before the prompt's POST: this job's prompt goes to the window of `task_id`."""
-        async with self._write_lock.held():
-            await self._db.execute("UPDATE jobs SET prompt_sent_to = ? WHERE id = ?", (task_id, job_id))
+        await self._write("UPDATE jobs SET prompt_sent_to = ? WHERE id = ?", (task_id, job_id))
 
     async def set_modal_task(self, job_id: int, modal_task_id: str) -> None:
-        async with self._write_lock.held():
-            await self._db.execute("UPDATE jobs SET modal_task_id = ? WHERE id = ?", (modal_task_id, job_id))
+        await self._write("UPDATE jobs SET modal_task_id = ? WHERE id = ?", (modal_task_id, job_id))
 
     async def answer_window(self, job_id: int, prompt: str) -> Job | None:
         """WAITING_INPUT → QUEUED with the user's prompt for its window, once. None if it no longer waits."""
@@ -244,14 +241,22 @@ class JobQueries(InputQueries):
         removed = 0
         while True:
             async with self._transaction():
-                async with self._db.execute(
+                rows = await self._db.fetch_all(
                     f"SELECT id FROM jobs WHERE status IN ({marks}) AND finished_at < ?"
-                    " AND id NOT IN (SELECT job_id FROM bookmarks) LIMIT ?",  # saved results stay
+                    " AND id NOT IN (SELECT job_id FROM bookmarks) LIMIT ?"  # saved results stay
+                    + self._db.for_update,  # a child job being written meanwhile: waited for, then unlinked
                     (*FINAL, before.timestamp(), batch),
-                ) as cursor:
-                    ids = [int(row[0]) for row in await cursor.fetchall()]
+                )
+                ids = [int(row[0]) for row in rows]
                 if not ids:
                     return removed
+                # A bookmark added while the row lock was awaited (PostgreSQL): read again, now it is held.
+                saved = await self._db.fetch_all(
+                    f"SELECT DISTINCT job_id FROM bookmarks WHERE job_id IN ({','.join('?' * len(ids))})", ids
+                )
+                ids = sorted(set(ids) - {int(row[0]) for row in saved})
+                if not ids:
+                    continue
                 chosen = ",".join("?" * len(ids))
                 await self._db.execute(
                     f"UPDATE jobs SET parent_job_id = NULL WHERE parent_job_id IN ({chosen})", ids

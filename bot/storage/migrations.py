@@ -1,28 +1,32 @@
-"""The database schema, as numbered migrations; `PRAGMA user_version` says how many ran.
+"""The database schema in SQLite's dialect, as numbered migrations; `PRAGMA user_version` says how many ran.
 
-A migration is SQL, or SQL and then a step in Python for what SQL cannot say (rewriting old rows).
+A migration is SQL, or SQL and then a step in Python for what SQL cannot say (rewriting old rows); the step
+gets the Database (database.py), so it serves PostgreSQL too. Each migration has its PostgreSQL twin at
+the same position of migrations_pg.POSTGRESQL_MIGRATIONS: add both.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
-import aiosqlite
-
+from bot.storage.database import Database
 from bot.storage.legacy_reasons import converted
 
-PythonStep = Callable[[aiosqlite.Connection], Awaitable[None]]
+PythonStep = Callable[[Database], Awaitable[None]]
+Migration = str | tuple[str, PythonStep]
 
 
-async def _details_to_reasons(db: aiosqlite.Connection) -> None:
+async def details_to_reasons(db: Database) -> None:
     """Migration 5: the sentences in `detail` become reason codes with arguments; then `detail` goes."""
-    async with db.execute("SELECT id, detail FROM jobs WHERE detail IS NOT NULL") as cursor:
-        rows = [(int(row[0]), str(row[1])) for row in await cursor.fetchall()]
-    await db.executemany("UPDATE jobs SET reason = ?, reason_args = ? WHERE id = ?", converted(rows))
+    rows = [
+        (int(row[0]), str(row[1]))
+        for row in await db.fetch_all("SELECT id, detail FROM jobs WHERE detail IS NOT NULL")
+    ]
+    await db.execute_many("UPDATE jobs SET reason = ?, reason_args = ? WHERE id = ?", converted(rows))
     await db.execute("ALTER TABLE jobs DROP COLUMN detail")
 
 
-MIGRATIONS: tuple[str | tuple[str, PythonStep], ...] = (
+MIGRATIONS: tuple[Migration, ...] = (
     # 1: jobs, buttons and a key/value table for small facts (command hash, batch support).
     """
     CREATE TABLE jobs (
@@ -98,7 +102,7 @@ MIGRATIONS: tuple[str | tuple[str, PythonStep], ...] = (
         ALTER TABLE jobs ADD COLUMN reason TEXT;
         ALTER TABLE jobs ADD COLUMN reason_args TEXT;
         """,
-        _details_to_reasons,
+        details_to_reasons,
     ),
     # 6: permutation prompts waiting for their owner's confirmation (a JSON document each).
     """

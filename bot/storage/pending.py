@@ -41,36 +41,24 @@ def _from_json(text: str, created_at: float) -> PendingPrompts:
 
 class PendingQueries(StoreBase):
     async def save_pending(self, pending: PendingPrompts) -> int:
-        async with (
-            self._write_lock.held(),
-            self._db.execute(
-                "INSERT INTO pending_prompts (user_id, created_at, data) VALUES (?, ?, ?) RETURNING id",
-                (pending.template.user_id, pending.created_at.timestamp(), _to_json(pending)),
-            ) as cursor,
-        ):
-            row = await cursor.fetchone()
+        row = await self._db.fetch_one(
+            "INSERT INTO pending_prompts (user_id, created_at, data) VALUES (?, ?, ?) RETURNING id",
+            (pending.template.user_id, pending.created_at.timestamp(), _to_json(pending)),
+        )
         if row is None:
             raise RuntimeError("the insert returned no id")
         return int(row[0])
 
     async def take_pending(self, pending_id: int, user_id: int) -> PendingPrompts | None:
         """The user's pending prompts, removed so they are answered once; None if gone or not theirs."""
-        async with (
-            self._write_lock.held(),
-            self._db.execute(
-                "DELETE FROM pending_prompts WHERE id = ? AND user_id = ? RETURNING data, created_at",
-                (pending_id, user_id),
-            ) as cursor,
-        ):
-            row = await cursor.fetchone()
+        row = await self._db.fetch_one(
+            "DELETE FROM pending_prompts WHERE id = ? AND user_id = ? RETURNING data, created_at",
+            (pending_id, user_id),
+        )
         return _from_json(row[0], row[1]) if row else None
 
     async def prune_pending(self, before: datetime) -> int:
         """Forget questions nobody answered; answers the number removed."""
-        async with (
-            self._write_lock.held(),
-            self._db.execute(
-                "DELETE FROM pending_prompts WHERE created_at < ?", (before.timestamp(),)
-            ) as cursor,
-        ):
-            return cursor.rowcount
+        return await self._db.execute(
+            "DELETE FROM pending_prompts WHERE created_at < ?", (before.timestamp(),)
+        )

@@ -40,21 +40,20 @@ def _defaults(text: str) -> Defaults:
 
 class PreferenceQueries(StoreBase):
     async def get_defaults(self, scope: Scope, scope_id: int) -> Defaults:
-        async with self._db.execute(
+        row = await self._db.fetch_one(
             "SELECT data FROM defaults WHERE scope = ? AND scope_id = ?", (scope, scope_id)
-        ) as cursor:
-            row = await cursor.fetchone()
+        )
         return _defaults(row[0]) if row else Defaults()
 
     async def set_defaults(self, scope: Scope, scope_id: int, defaults: Defaults) -> None:
-        async with self._write_lock.held():
-            await self._write_defaults(scope, scope_id, defaults)
+        await self._write_defaults(scope, scope_id, defaults)
 
     async def update_defaults(
         self, scope: Scope, scope_id: int, change: Callable[[Defaults], Defaults]
     ) -> Defaults:
         """Read, change and write one scope's defaults in one transaction: two quick changes both count."""
         async with self._transaction():
+            await self._db.lock(f"defaults:{scope}:{scope_id}")  # the row may not exist yet: no row lock
             defaults = change(await self.get_defaults(scope, scope_id))
             await self._write_defaults(scope, scope_id, defaults)
         return defaults
@@ -70,14 +69,12 @@ class PreferenceQueries(StoreBase):
         )
 
     async def get_policies(self) -> dict[int, GuildPolicy]:
-        async with self._db.execute("SELECT guild_id, data FROM guild_policies") as cursor:
-            rows = await cursor.fetchall()
+        rows = await self._db.fetch_all("SELECT guild_id, data FROM guild_policies")
         return {int(row[0]): GuildPolicy.from_json(row[1]) for row in rows}
 
     async def set_policy(self, guild_id: int, policy: GuildPolicy) -> None:
-        async with self._write_lock.held():
-            await self._db.execute(
-                "INSERT INTO guild_policies (guild_id, data) VALUES (?, ?)"
-                " ON CONFLICT(guild_id) DO UPDATE SET data = excluded.data",
-                (guild_id, policy.to_json()),
-            )
+        await self._db.execute(
+            "INSERT INTO guild_policies (guild_id, data) VALUES (?, ?)"
+            " ON CONFLICT(guild_id) DO UPDATE SET data = excluded.data",
+            (guild_id, policy.to_json()),
+        )

@@ -48,24 +48,24 @@ class RegionLinkQueries(ButtonQueries):
 
     async def region_link(self, nonce: str) -> tuple[RegionTicket, bool] | None:
         """The link's ticket and whether it was used; None for an unknown nonce."""
-        async with self._db.execute(
-            "SELECT data, used_at FROM region_links WHERE nonce = ?", (nonce,)
-        ) as cursor:
-            row = await cursor.fetchone()
+        row = await self._db.fetch_one("SELECT data, used_at FROM region_links WHERE nonce = ?", (nonce,))
         return (_ticket_from_json(row[0]), row[1] is not None) if row else None
 
     async def claim_with_region_link(
         self, nonce: str, new: NewJob, quota: Quota | None = None
     ) -> ClaimResult:
         """Consume the link and claim its button, in one transaction: the link is spent only with the
-        claim, and a second post of the same link claims nothing (RegionLinkSpent)."""
+        claim, and a second post of the same link claims nothing (RegionLinkSpent).
+
+        One statement both reads and spends the link: on PostgreSQL a second post waits for the first
+        one's row lock, then finds `used_at` set (the row is re-checked after the wait) and claims nothing.
+        """
         async with self._transaction():
-            async with self._db.execute(
+            row = await self._db.fetch_one(
                 "UPDATE region_links SET used_at = ? WHERE nonce = ? AND used_at IS NULL AND expires_at > ?"
                 " RETURNING data",
                 (time.time(), nonce, time.time()),
-            ) as cursor:
-                row = await cursor.fetchone()
+            )
             if row is None:
                 raise RegionLinkSpent(nonce)
             ticket = _ticket_from_json(row[0])

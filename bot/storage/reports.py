@@ -28,8 +28,7 @@ class GuildStats:
 
 class ReportQueries(StoreBase):
     async def _scalar(self, sql: str, params: tuple[object, ...]) -> object:
-        async with self._db.execute(sql, params) as cursor:
-            row = await cursor.fetchone()
+        row = await self._db.fetch_one(sql, params)
         return row[0] if row else None
 
     async def _count(self, sql: str, params: tuple[object, ...]) -> int:
@@ -37,8 +36,7 @@ class ReportQueries(StoreBase):
         return value if isinstance(value, int) else 0
 
     async def _pairs(self, sql: str, params: tuple[object, ...]) -> list[tuple[object, int]]:
-        async with self._db.execute(sql, params) as cursor:
-            return [(row[0], int(row[1])) for row in await cursor.fetchall()]
+        return [(row[0], int(row[1])) for row in await self._db.fetch_all(sql, params)]
 
     async def charged_since(self, user_id: int, guild_id: int | None, since: datetime) -> int:
         """Jobs a user started in a guild since `since` that count towards a quota (failures are refunded)."""
@@ -73,8 +71,8 @@ class ReportQueries(StoreBase):
 
     async def count_by_status(self) -> dict[str, int]:
         """Every job in the database, counted by status."""
-        async with self._db.execute("SELECT status, COUNT(*) FROM jobs GROUP BY status") as cursor:
-            return {str(row[0]): int(row[1]) for row in await cursor.fetchall()}
+        rows = await self._db.fetch_all("SELECT status, COUNT(*) FROM jobs GROUP BY status")
+        return {str(row[0]): int(row[1]) for row in rows}
 
     async def guild_stats(self, guild_id: int, since: datetime) -> GuildStats:
         where = "FROM jobs WHERE guild_id = ? AND created_at >= ?"
@@ -88,7 +86,7 @@ class ReportQueries(StoreBase):
             params,
         )
         by_day = await self._pairs(
-            f"SELECT date(created_at, 'unixepoch') AS day, COUNT(*) {where} GROUP BY day ORDER BY day", params
+            f"SELECT {self._db.day('created_at')} AS day, COUNT(*) {where} GROUP BY day ORDER BY day", params
         )
         by_mode = await self._pairs(
             f"SELECT COALESCE(mode, 'DEFAULT') AS m, COUNT(*) AS n {where} GROUP BY m ORDER BY n DESC", params

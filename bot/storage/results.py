@@ -15,6 +15,5 @@ class ResultQueries(StoreBase):
         )
 
     async def get_result_text(self, job_id: int) -> str | None:
-        async with self._db.execute("SELECT text FROM job_results WHERE job_id = ?", (job_id,)) as cursor:
-            row = await cursor.fetchone()
+        row = await self._db.fetch_one("SELECT text FROM job_results WHERE job_id = ?", (job_id,))
         return str(row[0]) if row else None

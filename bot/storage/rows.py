@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 from datetime import UTC, datetime
 
 from bot.models import BotType, Job, JobStatus, Mode, Reason, ReasonCode, StoredButton
+from bot.storage.database import Row
 
 JOB_COLUMNS = (
     "id, status, user_id, guild_id, channel_id, message_id, reply_to_message_id, prompt, action, mode, "
@@ -40,7 +40,7 @@ def reason_columns(reason: Reason | None) -> tuple[str | None, str | None]:
     return reason.code.value, json.dumps(dict(reason.args), ensure_ascii=False)
 
 
-def job_from_row(row: sqlite3.Row) -> Job:
+def job_from_row(row: Row) -> Job:
     created = datetime.fromtimestamp(row["created_at"], UTC)
     updated = datetime.fromtimestamp(row["updated_at"], UTC)
     return Job(
@@ -80,7 +80,7 @@ def job_from_row(row: sqlite3.Row) -> Job:
     )
 
 
-def button_from_row(row: sqlite3.Row) -> StoredButton:
+def button_from_row(row: Row) -> StoredButton:
     return StoredButton(
         id=row["id"],
         job_id=row["job_id"],

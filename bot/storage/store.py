@@ -1,5 +1,7 @@
-"""The store: connection settings, migrations and small facts; the query groups it is made of hold the rest
-(jobs.py, buttons.py, reports.py, preferences.py, pending.py, region_links.py, bookmarks.py)."""
+"""The store: opening a database, migrations and small facts; the query groups it is made of hold the rest
+(jobs.py, buttons.py, reports.py, preferences.py, pending.py, region_links.py, bookmarks.py, results.py).
+SQLite by default; PostgreSQL for a `postgresql://` URL (database.py tells how both sit behind one
+interface)."""
 
 from __future__ import annotations
 
@@ -10,8 +12,11 @@ from pathlib import Path
 import aiosqlite
 
 from bot.storage.bookmarks import BookmarkQueries
-from bot.storage.migrations import MIGRATIONS
+from bot.storage.database import SQLite
+from bot.storage.migrations import MIGRATIONS, Migration
+from bot.storage.migrations_pg import POSTGRESQL_MIGRATIONS
 from bot.storage.pending import PendingQueries
+from bot.storage.postgresql import PostgreSQL
 from bot.storage.preferences import PreferenceQueries
 from bot.storage.region_links import RegionLinkQueries
 from bot.storage.reports import ReportQueries
@@ -23,45 +28,57 @@ log = logging.getLogger(__name__)
 class Store(
     RegionLinkQueries, ReportQueries, PreferenceQueries, PendingQueries, BookmarkQueries, ResultQueries
 ):
-    """The bot's SQLite database. Open with `await Store.open(path)`; `:memory:` works for tests."""
+    """The bot's database. `await Store.open(path)` for SQLite (`:memory:` works for tests),
+    `await Store.open_postgresql(url)` for PostgreSQL, or `open_store(url, path)` for whichever is set."""
 
     @classmethod
     async def open(cls, path: str | Path) -> Store:
         if str(path) != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        db = await aiosqlite.connect(path, isolation_level=None)
-        db.row_factory = sqlite3.Row
-        await db.execute("PRAGMA journal_mode=WAL")
-        await db.execute("PRAGMA synchronous=NORMAL")
-        await db.execute("PRAGMA foreign_keys=ON")
-        await db.execute("PRAGMA busy_timeout=5000")
-        store = cls(db)
-        await store._migrate()
+        connection = await aiosqlite.connect(path, isolation_level=None)
+        connection.row_factory = sqlite3.Row
+        await connection.execute("PRAGMA journal_mode=WAL")
+        await connection.execute("PRAGMA synchronous=NORMAL")
+        await connection.execute("PRAGMA foreign_keys=ON")
+        await connection.execute("PRAGMA busy_timeout=5000")
+        store = cls(SQLite(connection))
+        await store._migrate(MIGRATIONS)
+        return store
+
+    @classmethod
+    async def open_postgresql(cls, url: str) -> Store:
+        store = cls(await PostgreSQL.connect(url))
+        try:
+            await store._migrate(POSTGRESQL_MIGRATIONS)
+        except BaseException:
+            await store.close()
+            raise
         return store
 
     async def close(self) -> None:
         await self._db.close()
 
-    async def _migrate(self) -> None:
-        async with self._db.execute("PRAGMA user_version") as cursor:
-            row = await cursor.fetchone()
-        version = int(row[0]) if row else 0
-        for number, migration in enumerate(MIGRATIONS[version:], start=version + 1):
-            log.info("Applying database migration %d", number)
-            script, step = migration if isinstance(migration, tuple) else (migration, None)
-            statements = [s for s in script.split(";") if s.strip()]
+    async def _migrate(self, migrations: tuple[Migration, ...]) -> None:
+        """One transaction per migration; a process starting beside another waits for its migrations."""
+        while True:
             async with self._transaction():
-                for statement in statements:
-                    await self._db.execute(statement)
+                await self._db.lock("migrations")
+                version = await self._db.schema_version()
+                if version >= len(migrations):
+                    return
+                number = version + 1
+                log.info("Applying database migration %d", number)
+                migration = migrations[version]
+                script, step = migration if isinstance(migration, tuple) else (migration, None)
+                await self._db.run_script(script)
                 if step is not None:
                     await step(self._db)
-                await self._db.execute(f"PRAGMA user_version={number}")
+                await self._db.set_schema_version(number)
 
     # -- small facts --------------------------------------------------------------------------------
 
     async def get_meta(self, key: str) -> str | None:
-        async with self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)) as cursor:
-            row = await cursor.fetchone()
+        row = await self._db.fetch_one("SELECT value FROM meta WHERE key = ?", (key,))
         return str(row[0]) if row else None
 
     async def set_meta(self, key: str, value: str) -> None:
@@ -69,3 +86,10 @@ class Store(
             "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
             (key, value),
         )
+
+
+async def open_store(database_url: str | None, database_path: str | Path) -> Store:
+    """PostgreSQL when a URL is set, else SQLite at `database_path` (the default: one process)."""
+    if database_url:
+        return await Store.open_postgresql(database_url)
+    return await Store.open(database_path)
