@@ -66,12 +66,8 @@ class RegionEditor:
         self._secret: str | None = None
 
     async def secret(self) -> str:
-        if self._secret is None:
-            store = self._bot.store
-            self._secret = await store.get_meta(SECRET_KEY)
-            if self._secret is None:
-                self._secret = secrets.token_urlsafe(32)
-                await store.set_meta(SECRET_KEY, self._secret)
+        if self._secret is None:  # one for every bot process sharing the database: any may serve a link
+            self._secret = await self._bot.store.meta_once(SECRET_KEY, secrets.token_urlsafe(32))
         return self._secret
 
     async def issue(self, ticket: RegionTicket) -> str:

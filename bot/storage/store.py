@@ -1,5 +1,5 @@
 """The store: opening a database, migrations and small facts; the query groups it is made of hold the rest
-(jobs.py, buttons.py, reports.py, preferences.py, pending.py, region_links.py, bookmarks.py, results.py).
+(jobs.py, leases.py, buttons.py, reports.py, preferences.py, pending.py, region_links.py, bookmarks.py, results.py).
 SQLite by default; PostgreSQL for a `postgresql://` URL (database.py tells how both sit behind one
 interface)."""
 
@@ -13,6 +13,7 @@ import aiosqlite
 
 from bot.storage.bookmarks import BookmarkQueries
 from bot.storage.database import SQLite
+from bot.storage.leases import LeaseQueries
 from bot.storage.migrations import MIGRATIONS, Migration
 from bot.storage.migrations_pg import POSTGRESQL_MIGRATIONS
 from bot.storage.pending import PendingQueries
@@ -21,18 +22,25 @@ from bot.storage.preferences import PreferenceQueries
 from bot.storage.region_links import RegionLinkQueries
 from bot.storage.reports import ReportQueries
 from bot.storage.results import ResultQueries
+from bot.storage.types import Lease
 
 log = logging.getLogger(__name__)
 
 
 class Store(
-    RegionLinkQueries, ReportQueries, PreferenceQueries, PendingQueries, BookmarkQueries, ResultQueries
+    RegionLinkQueries,
+    LeaseQueries,
+    ReportQueries,
+    PreferenceQueries,
+    PendingQueries,
+    BookmarkQueries,
+    ResultQueries,
 ):
     """The bot's database. `await Store.open(path)` for SQLite (`:memory:` works for tests),
     `await Store.open_postgresql(url)` for PostgreSQL, or `open_store(url, path)` for whichever is set."""
 
     @classmethod
-    async def open(cls, path: str | Path) -> Store:
+    async def open(cls, path: str | Path, lease: Lease | None = None) -> Store:
         if str(path) != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         connection = await aiosqlite.connect(path, isolation_level=None)
@@ -41,13 +49,13 @@ class Store(
         await connection.execute("PRAGMA synchronous=NORMAL")
         await connection.execute("PRAGMA foreign_keys=ON")
         await connection.execute("PRAGMA busy_timeout=5000")
-        store = cls(SQLite(connection))
+        store = cls(SQLite(connection), lease)
         await store._migrate(MIGRATIONS)
         return store
 
     @classmethod
-    async def open_postgresql(cls, url: str) -> Store:
-        store = cls(await PostgreSQL.connect(url))
+    async def open_postgresql(cls, url: str, lease: Lease | None = None) -> Store:
+        store = cls(await PostgreSQL.connect(url), lease)
         try:
             await store._migrate(POSTGRESQL_MIGRATIONS)
         except BaseException:
@@ -81,6 +89,14 @@ class Store(
         row = await self._db.fetch_one("SELECT value FROM meta WHERE key = ?", (key,))
         return str(row[0]) if row else None
 
+    async def meta_once(self, key: str, value: str) -> str:
+        """The value stored at `key`; `value` if there was none. Processes racing for it all get the first."""
+        await self._write(
+            "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO NOTHING", (key, value)
+        )
+        stored = await self.get_meta(key)
+        return value if stored is None else stored
+
     async def set_meta(self, key: str, value: str) -> None:
         await self._write(
             "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
@@ -88,8 +104,10 @@ class Store(
         )
 
 
-async def open_store(database_url: str | None, database_path: str | Path) -> Store:
+async def open_store(
+    database_url: str | None, database_path: str | Path, lease: Lease | None = None
+) -> Store:
     """PostgreSQL when a URL is set, else SQLite at `database_path` (the default: one process)."""
     if database_url:
-        return await Store.open_postgresql(database_url)
-    return await Store.open(database_path)
+        return await Store.open_postgresql(database_url, lease)
+    return await Store.open(database_path, lease)
