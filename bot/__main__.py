@@ -20,7 +20,7 @@ from bot.delivery import Writer
 from bot.discord_api import use_rest_base
 from bot.jobs.timing import DEFAULT_TIMING, Timing
 from bot.mj.client import MJClient
-from bot.storage import open_store
+from bot.storage import Lease, open_store
 
 log = logging.getLogger("bot")
 
@@ -39,7 +39,8 @@ async def open_bot(
     """
     if settings.discord_api_base:
         use_rest_base(settings.discord_api_base)
-    store = await open_store(settings.database_url, settings.database_path)
+    lease = Lease(holder=settings.instance_name, seconds=settings.job_lease_seconds)
+    store = await open_store(settings.database_url, settings.database_path, lease)
     try:
         async with aiohttp.ClientSession() as session:
             mj = MJClient(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
@@ -201,6 +202,9 @@ class MJBot(commands.Bot):
             await interaction.response.send_message(message, ephemeral=True)
 
     async def close(self) -> None:
-        """Stop taking work, cancel the background loops; every open job stays resumable in SQLite."""
+        """Stop taking work, cancel the background loops; every open job stays resumable in the database,
+        and its lease is let go, so another bot process sharing the database carries on at once."""
         await self.registry.close()
+        with contextlib.suppress(Exception):  # a database already gone: the leases simply run out
+            await self.store.release_leases()
         await super().close()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import re
+import socket
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -72,6 +73,10 @@ class Settings:
     web_port: int = DEFAULT_WEB_PORT
     # How long an editor link works, in seconds.
     editor_link_ttl: float = 15 * 60
+    # This process among the ones sharing one database (each needs its own); its open jobs are leased to it.
+    instance_name: str = field(default_factory=socket.gethostname)
+    # How long a lease on a job lasts unless renewed: another process takes over a dead one's jobs after it.
+    job_lease_seconds: float = 30.0
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, *, dotenv: bool = True) -> Settings:
@@ -105,6 +110,8 @@ class Settings:
             web_host=reader.text("WEB_HOST", DEFAULT_WEB_HOST),
             web_port=reader.port("WEB_PORT", DEFAULT_WEB_PORT),
             editor_link_ttl=reader.seconds("EDITOR_LINK_TTL", cls.editor_link_ttl),
+            instance_name=reader.text("INSTANCE_NAME", socket.gethostname()),
+            job_lease_seconds=reader.seconds("JOB_LEASE_SECONDS", cls.job_lease_seconds),
         )
         for name in sorted(RETIRED & set(environ)):
             log.warning("%s is no longer a setting (its value is tuned in the code); it is ignored", name)

@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 LAG_BUCKETS = (0.5, 1, 2, 3, 5, 7.5, 10, 15, 20, 30, 45, 60, 120, 300)
-HEALTH_LOOPS = ("poller", "submitter", "delivery-writer")  # without any of them no job moves
+HEALTH_LOOPS = ("poller", "submitter", "delivery-writer", "lease-keeper")  # without any, no job moves
 
 
 class _Snapshot(Collector):
@@ -57,6 +57,11 @@ class _Snapshot(Collector):
         yield polls
         yield GaugeMetricFamily(
             "mj_queue_depth", "Jobs waiting in this process's queue", len(self._bot.engine.queue)
+        )
+        yield CounterMetricFamily(
+            "mj_jobs_taken_over",
+            "Jobs this process took over from a bot process that stopped renewing its leases",
+            self._bot.engine.leases.taken_over,
         )
         balance = mj.last_balance
         if balance is not None and not balance.unlimited:

@@ -39,6 +39,7 @@ FINAL = (JobStatus.DONE, JobStatus.FAILED, JobStatus.REJECTED, JobStatus.UNCERTA
 UNCHARGED = (JobStatus.FAILED, JobStatus.REJECTED, JobStatus.CANCELLED)  # refunded: not in any quota
 WAITING = (JobStatus.QUEUED, JobStatus.WAITING_INPUT)  # still in the bot's hands: /cancel can drop them
 OPEN = (JobStatus.QUEUED, JobStatus.SUBMITTING, JobStatus.RUNNING, JobStatus.STUCK, JobStatus.DELIVERING)
+DELIVERABLE = (JobStatus.RUNNING, JobStatus.STUCK, JobStatus.DELIVERING)  # a task's SUCCESS delivers these
 UNFINISHED = (*OPEN, JobStatus.WAITING_INPUT)  # neither final nor waiting for nothing
 SHOWN_LAST = (*FINAL, JobStatus.WAITING_INPUT)  # a job's last word: a restart shows it if it was cut off
 

@@ -14,7 +14,7 @@ import pytest
 
 from bot.app import MJBot
 from bot.config import Settings
-from bot.storage import Store
+from bot.storage import Lease, Store
 from tests import postgres
 from tests.fakes.discord import FakeDiscord
 from tests.fakes.mj import FakeRelay
@@ -47,17 +47,17 @@ async def open_store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIte
     if request.param == "postgresql":
         url = request.getfixturevalue("postgres_cluster").fresh_database()
 
-        async def opened() -> Store:
-            return await Store.open_postgresql(url)
+        async def opened(lease: Lease | None) -> Store:
+            return await Store.open_postgresql(url, lease)
     else:
 
-        async def opened() -> Store:
-            return await Store.open(tmp_path / "db" / "bot.sqlite3")
+        async def opened(lease: Lease | None) -> Store:
+            return await Store.open(tmp_path / "db" / "bot.sqlite3", lease)
 
     stores: list[Store] = []
 
-    async def opener() -> Store:
-        stores.append(await opened())
+    async def opener(lease: Lease | None = None) -> Store:
+        stores.append(await opened(lease))
         return stores[-1]
 
     yield opener

@@ -8,19 +8,26 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Protocol
 
 from bot.__main__ import open_bot
 from bot.app import MJBot
 from bot.config import Settings
 from bot.jobs.timing import Timing
 from bot.models import Job, JobStatus
-from bot.storage import Store
+from bot.storage import Lease, Store
 from tests.fakes.discord import FakeDiscord
 from tests.fakes.mj import FakeRelay
 from tests.fakes.mj_api import FakeMJ
 from tests.postgres import WHOLE_SUITE, shared
 
-Opener = Callable[[], Awaitable[Store]]  # opens one more store on a test's database (conftest.open_store)
+
+class Opener(Protocol):
+    """Opens one more store on a test's database, as another process would (conftest.open_store)."""
+
+    def __call__(self, lease: Lease | None = None) -> Awaitable[Store]: ...
+
+
 RELAY_REFRESH_PERIOD = 0.4  # seconds between two refreshes of the fake relay's table; the real one's is 15
 # Minutes squeezed into seconds; the batch cadence polls a few times per refresh, so the clock can lock.
 FAST_TIMING = Timing(

@@ -2,8 +2,8 @@
 127.0.0.1 (its socket in the same folder), a fresh database per test, and everything gone at the end.
 
 The server binaries come from Debian's `postgresql` package (they live in /usr/lib/postgresql/<v>/bin, not
-on PATH); .ci/run installs it when it is missing. `initdb` refuses to run as root, so as root the cluster
-runs as the package's `postgres` user (or `nobody`) in a folder that user owns.
+on PATH); scripts/system-packages (run by scripts/test) installs it when it is missing. `initdb` refuses to
+run as root, so as root the cluster runs as the package's `postgres` user (or `nobody`) in a folder that user owns.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ def binaries() -> Path | None:
 
 MISSING = (
     "no initdb in /usr/lib/postgresql/*/bin or on PATH: install Debian's `postgresql` package "
-    "(.ci/run does so as root)"
+    "(scripts/system-packages does so)"
 )
 # TEST_DATABASE=postgresql runs the whole suite's bots on PostgreSQL (tests/harness.py::make_settings).
 WHOLE_SUITE = os.environ.get("TEST_DATABASE", "").lower() == "postgresql"

@@ -61,6 +61,8 @@ def test_missing_required_setting_is_named(missing: str) -> None:
         ("WEB_PORT", "eighty"),
         ("EDITOR_LINK_TTL", "-1"),
         ("DATABASE_URL", "mysql://bot:hunter2@db/bot"),
+        ("JOB_LEASE_SECONDS", "0"),
+        ("JOB_LEASE_SECONDS", "half a minute"),
     ],
 )
 def test_malformed_setting_names_it_without_its_value(name: str, value: str) -> None:
@@ -100,8 +102,11 @@ def test_optional_values_parse() -> None:
             "DISCORD_API_BASE": "http://127.0.0.1:9/api/v10/",
             "MJ_BASE_URL": "http://x",
             "DISCORD_STARTUP_RETRY_FOR": "5",
+            "INSTANCE_NAME": "bot-a",
+            "JOB_LEASE_SECONDS": "4.5",
         }
     )
+    assert (settings.instance_name, settings.job_lease_seconds) == ("bot-a", 4.5)
     assert settings.guild_id == 123
     assert settings.discord_startup_retry_for == 5.0
     assert settings.discord_api_base == "http://127.0.0.1:9/api/v10"

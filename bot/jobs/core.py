@@ -88,6 +88,18 @@ class JobCore:
         self.release(job.id)
         self.writer.finish(final, task)
 
+    def local_job_ids(self) -> set[int]:
+        """The jobs this process works on now: queued here, or watched."""
+        return self.queue.ids() | set(self.jobs)
+
+    def forget(self, job_id: int) -> None:
+        """Stop working on a job here (another process holds it now); its row is not touched."""
+        self.queue.discard(job_id)
+        self.jobs.pop(job_id, None)
+        if self.poller is not None:
+            self.poller.unwatch(job_id)
+        self.release(job_id)
+
     def watch(self, job: Job, delay: float | None = None) -> None:
         if job.task_id is None or self.poller is None:
             raise RuntimeError(f"job {job.id} has no task to watch")

@@ -16,6 +16,7 @@ from bot.delivery import Writer
 from bot.jobs.cadence import Cadence
 from bot.jobs.core import JobCore
 from bot.jobs.fair_queue import FairQueue
+from bot.jobs.leases import LeaseKeeper
 from bot.jobs.outcomes import OutageSink
 from bot.jobs.poller import Poller
 from bot.jobs.results import ResultApplier
@@ -61,6 +62,7 @@ class Engine:
             batch_cadence=Cadence(timing.batch_poll, timing.batch_poll, jitter=0.0),
             batch_gap=timing.batch_gap,
         )
+        self.leases = LeaseKeeper(core, self._resume)
         writer.report_to(self._results)
 
     @property
@@ -74,23 +76,19 @@ class Engine:
     # -- start and resume ---------------------------------------------------------------------------
 
     async def start(self) -> None:
-        """Probe the API's batch route, resume every open job, then start the loops."""
+        """Probe the API's batch route, resume every open job no live process holds (and this one's own
+        from before a restart), then start the loops."""
         core = self._core
         await self.poller.probe_batch()
-        jobs = await core.store.open_jobs()
-        for job in jobs:
-            await self._resume(job)
-        if jobs:
-            log.info("Resumed %d open jobs", len(jobs))
-        for job in (unshown := await core.store.unshown_jobs()):
-            core.writer.finish(job)  # the bot stopped before this job's message showed how it ended
-        if unshown:
-            log.info("Showing the last state of %d jobs", len(unshown))
+        if resumed := await self.leases.take_all(restarting=True):
+            log.info("Resumed %d jobs", resumed)
         core.registry.keep_running(core.writer.run, name="delivery-writer")
         core.registry.keep_running(self.poller.run, name="poller")
         core.registry.keep_running(self._submitter.run, name="submitter")
+        core.registry.keep_running(self.leases.run, name="lease-keeper")
 
     async def _resume(self, job: Job) -> None:
+        """Carry on with a job this process just took (at start, or from a process that stopped)."""
         core = self._core
         match job.status:
             case JobStatus.QUEUED if job.dm and job.message_id is None and not job.is_action:
@@ -108,8 +106,8 @@ class Engine:
                 core.watch(job, delay=0.0)
             case JobStatus.STUCK | JobStatus.DELIVERING:  # neither holds a slot
                 core.watch(job, delay=0.0)
-            case _:
-                pass
+            case _:  # its last state never reached its message (the process stopped first)
+                core.writer.finish(job)
 
     # -- what cogs call -----------------------------------------------------------------------------
 
@@ -161,5 +159,12 @@ class Engine:
         """The user's prompt for a task waiting in MODAL (Remix, Custom Zoom); None if it no longer waits."""
         return await self._windows.submit_prompt(job_id, prompt)
 
-    def check_again(self, job_id: int) -> bool:
-        return self.poller.poll_now(job_id)
+    async def check_again(self, job_id: int) -> bool:
+        """Look at a running job's task now; one another process watches is taken over to do so."""
+        if self.poller.poll_now(job_id):
+            return True
+        job = await self._core.store.adopt_running(job_id)
+        if job is None:
+            return False
+        await self._resume(job)
+        return True

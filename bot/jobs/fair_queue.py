@@ -21,6 +21,9 @@ class FairQueue:
     def __len__(self) -> int:
         return len(self._queued)
 
+    def ids(self) -> set[int]:
+        return set(self._queued)
+
     def put(self, user_id: int, job_id: int, guild_id: int | None = None) -> None:
         if job_id in self._queued:
             return

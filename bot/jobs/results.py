@@ -36,12 +36,11 @@ class ResultApplier:
             if job is None:
                 finished.add(job_id)
             elif task.status is TaskStatus.SUCCESS:
-                delivering = await core.store.set_status(
-                    job_id, JobStatus.DELIVERING, task_action=task.action
-                )
+                delivering = await core.store.mark_delivering(job_id, task.action)
                 core.jobs.pop(job_id, None)
                 core.release(job_id)
-                core.writer.finish(delivering, task)
+                if delivering is not None:  # else another process took the job over: it delivers
+                    core.writer.finish(delivering, task)
                 finished.add(job_id)
             elif task.status in (TaskStatus.FAILURE, TaskStatus.CANCEL):
                 await self._ended(job, task)

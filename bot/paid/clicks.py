@@ -149,7 +149,7 @@ async def tell_already(interaction: Interaction, job: Job) -> None:
 async def check_again(interaction: Interaction, job_id: int) -> None:
     if await job_for(interaction, job_id) is None:
         return
-    if interaction.client.engine.check_again(job_id):
+    if await interaction.client.engine.check_again(job_id):
         await tell(interaction, "click.checking")
     else:
         await tell(interaction, "click.not_running")

@@ -9,6 +9,7 @@ from typing import Any
 from bot.models import Job
 from bot.storage.database import Database
 from bot.storage.rows import JOB_COLUMNS, job_from_row
+from bot.storage.types import Lease
 
 
 class MissingJob(LookupError):
@@ -22,8 +23,9 @@ class MissingJob(LookupError):
 class StoreBase:
     """The database, shared by the query groups that make up `Store`."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, lease: Lease | None = None) -> None:
         self._db = db
+        self.lease = lease or Lease()  # who this process is: the jobs it creates or takes are leased to it
 
     @asynccontextmanager
     async def _transaction(self) -> AsyncIterator[None]:

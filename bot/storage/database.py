@@ -12,7 +12,8 @@ Every query group (jobs.py, buttons.py, …) talks only to `self._db`, a `Databa
 Adding a query: write it once, in SQLite's spelling with `?` placeholders, using what both dialects share
 (INSERT … ON CONFLICT … DO UPDATE/NOTHING, RETURNING, COALESCE, `x IS ?` for a value that may be NULL).
 The PostgreSQL side rewrites `?` to `$1, $2 …` and `x IS ?` to `x IS NOT DISTINCT FROM $n`. What has no
-shared spelling is asked of the Database: `for_update` (a row lock on a SELECT, nothing in SQLite) and
+shared spelling is asked of the Database: `for_update` (a row lock on a SELECT, nothing in SQLite),
+`skip_locked` (the same, passing over rows others hold: FOR UPDATE SKIP LOCKED) and
 `day(column)` (the UTC date of epoch seconds). A read-then-write (a count before an insert, a row read
 before it is changed) runs in `transaction()` and either locks the row it read (`for_update`) or, when the
 row may not exist yet, calls `lock(key)` first; SQLite needs neither (see below), PostgreSQL needs one.
@@ -48,6 +49,7 @@ class Database(ABC):
 
     dialect: str
     for_update: str
+    skip_locked: str  # a row lock on a SELECT that passes over rows another transaction holds
 
     @abstractmethod
     async def execute(self, sql: str, params: Sequence[Any] = ()) -> int: ...
@@ -124,6 +126,7 @@ class SQLite(Database):
 
     dialect = "sqlite"
     for_update = ""
+    skip_locked = ""
 
     def __init__(self, connection: aiosqlite.Connection) -> None:
         self._connection = connection

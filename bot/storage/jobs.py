@@ -5,7 +5,19 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 
-from bot.models import FINAL, OPEN, SHOWN_LAST, UNCHARGED, WAITING, Job, JobStatus, Mode, NewJob, Reason
+from bot.models import (
+    DELIVERABLE,
+    FINAL,
+    OPEN,
+    SHOWN_LAST,
+    UNCHARGED,
+    WAITING,
+    Job,
+    JobStatus,
+    Mode,
+    NewJob,
+    Reason,
+)
 from bot.storage.inputs import InputQueries
 from bot.storage.rows import JOB_COLUMNS, job_from_row, now, reason_columns
 from bot.storage.types import CooldownActive, ProgressUpdate, Quota, QuotaExceeded
@@ -58,8 +70,8 @@ class JobQueries(InputQueries):
         row = await self._db.fetch_one(
             "INSERT INTO jobs (status, user_id, guild_id, channel_id, reply_to_message_id, prompt, action, mode,"
             " bot_type, parent_job_id, parent_task_id, custom_id, upload_limit, created_at, updated_at,"
-            " locale, dm, modal_prompt)"
-            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) RETURNING " + JOB_COLUMNS,
+            " locale, dm, modal_prompt, lease_owner, lease_until)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) RETURNING " + JOB_COLUMNS,
             (
                 JobStatus.QUEUED,
                 new.user_id,
@@ -79,6 +91,8 @@ class JobQueries(InputQueries):
                 new.locale,
                 int(new.dm),
                 new.modal_prompt,
+                self.lease.holder,  # the process that created it works on it
+                self.lease.until(),
             ),
         )
         if row is None:
@@ -86,6 +100,10 @@ class JobQueries(InputQueries):
         job = job_from_row(row)
         await self._insert_inputs(job.id, new.inputs)
         return job
+
+    def _leased(self) -> tuple[str, float]:
+        """(lease_owner, lease_until) for a job this process queues: it works on it from now."""
+        return self.lease.holder, self.lease.until()
 
     async def get_job(self, job_id: int) -> Job | None:
         return await self._fetch_job(f"SELECT {JOB_COLUMNS} FROM jobs WHERE id = ?", (job_id,))
@@ -102,11 +120,22 @@ class JobQueries(InputQueries):
         )
 
     async def mark_submitting(self, job_id: int) -> Job | None:
-        """QUEUED → SUBMITTING, committed before the POST. None if the job is no longer queued."""
+        """QUEUED → SUBMITTING, committed before the POST, by the lease's holder only. None if the job is no
+        longer queued, or another process took it over (so it is never submitted twice)."""
         return await self._write_job(
             "UPDATE jobs SET status = ?, submit_attempts = submit_attempts + 1, updated_at = ?"
-            f" WHERE id = ? AND status = ? RETURNING {JOB_COLUMNS}",
-            (JobStatus.SUBMITTING, now(), job_id, JobStatus.QUEUED),
+            f" WHERE id = ? AND status = ? AND lease_owner = ? RETURNING {JOB_COLUMNS}",
+            (JobStatus.SUBMITTING, now(), job_id, JobStatus.QUEUED, self.lease.holder),
+        )
+
+    async def mark_delivering(self, job_id: int, task_action: str | None) -> Job | None:
+        """A task succeeded: its job moves to DELIVERING, by the lease's holder only (so one process posts
+        the result). None if another process took the job over, or it moved on meanwhile."""
+        return await self._write_job(
+            "UPDATE jobs SET status = ?, task_action = COALESCE(?, task_action),"
+            " finished_at = COALESCE(finished_at, ?), updated_at = ?, shown = 0"
+            f" WHERE id = ? AND lease_owner = ? AND status IN (?, ?, ?) RETURNING {JOB_COLUMNS}",
+            (JobStatus.DELIVERING, task_action, now(), now(), job_id, self.lease.holder, *DELIVERABLE),
         )
 
     async def mark_running(self, job_id: int, task_id: str, queue_position: int | None) -> Job:
@@ -140,9 +169,9 @@ class JobQueries(InputQueries):
             await self._check_quota(job.user_id, job.guild_id, quota)
             return await self._fetch_job(
                 "UPDATE jobs SET status = ?, mode = ?, reason = NULL, reason_args = NULL,"
-                " next_attempt_at = NULL, finished_at = NULL, updated_at = ?,"
-                f" retrying_since = NULL WHERE id = ? AND status = ? RETURNING {JOB_COLUMNS}",
-                (JobStatus.QUEUED, mode, now(), job_id, JobStatus.UNCERTAIN),
+                " next_attempt_at = NULL, finished_at = NULL, updated_at = ?, retrying_since = NULL,"
+                f" lease_owner = ?, lease_until = ? WHERE id = ? AND status = ? RETURNING {JOB_COLUMNS}",
+                (JobStatus.QUEUED, mode, now(), *self._leased(), job_id, JobStatus.UNCERTAIN),
             )
 
     async def save_progress(self, updates: Iterable[ProgressUpdate]) -> None:
@@ -214,10 +243,10 @@ class JobQueries(InputQueries):
         """WAITING_INPUT → QUEUED with the user's prompt for its window, once. None if it no longer waits."""
         return await self._write_job(
             "UPDATE jobs SET status = ?, modal_prompt = ?, reason = NULL, reason_args = NULL, updated_at = ?,"
-            " retrying_since = NULL,"
+            " retrying_since = NULL, lease_owner = ?, lease_until = ?,"
             f" next_attempt_at = NULL WHERE id = ? AND status = ? AND modal_task_id IS NOT NULL"
             f" RETURNING {JOB_COLUMNS}",
-            (JobStatus.QUEUED, prompt, now(), job_id, JobStatus.WAITING_INPUT),
+            (JobStatus.QUEUED, prompt, now(), *self._leased(), job_id, JobStatus.WAITING_INPUT),
         )
 
     async def cancel_waiting(self, job_id: int, reason: Reason) -> Job | None:

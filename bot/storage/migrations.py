@@ -148,4 +148,10 @@ MIGRATIONS: tuple[Migration, ...] = (
         text TEXT NOT NULL
     );
     """,
+    # 12: which process works on an open job, and until when (bot/storage/leases.py).
+    """
+    ALTER TABLE jobs ADD COLUMN lease_owner TEXT;
+    ALTER TABLE jobs ADD COLUMN lease_until REAL;
+    CREATE INDEX jobs_lease ON jobs(lease_owner, status);
+    """,
 )

@@ -61,6 +61,7 @@ def _changed(status: str) -> int:
 class PostgreSQL(Database):
     dialect = "postgresql"
     for_update = " FOR UPDATE"
+    skip_locked = " FOR UPDATE SKIP LOCKED"
 
     def __init__(self, pool: asyncpg.Pool[asyncpg.Record]) -> None:
         self._pool = pool

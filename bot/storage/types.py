@@ -1,9 +1,10 @@
-"""The store's small types: what a job insert re-checks, a button to save, progress, a click's outcome."""
+"""The store's small types: what a job insert re-checks, a button to save, progress, a click's outcome,
+and the lease a process holds on the jobs it works on."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from bot.models import Job, JobStatus
 
@@ -61,3 +62,16 @@ class ClaimResult:
 
     job: Job
     created: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Lease:
+    """Who this process is to the database (`holder`, unique among the processes sharing it), and how long
+    its hold on a job lasts unless renewed (seconds)."""
+
+    holder: str = "local"
+    seconds: float = 30.0
+
+    def until(self) -> float:
+        """The end of a lease taken or renewed now, in epoch seconds."""
+        return datetime.now(UTC).timestamp() + self.seconds
