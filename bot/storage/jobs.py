@@ -9,7 +9,6 @@ from bot.models import (
     DELIVERABLE,
     FINAL,
     OPEN,
-    SHOWN_LAST,
     UNCHARGED,
     WAITING,
     Job,
@@ -214,13 +213,6 @@ class JobQueries(InputQueries):
     async def mark_shown(self, job_id: int, status: JobStatus) -> None:
         """The job's message shows `status`; a newer state written meanwhile stays to be shown."""
         await self._write("UPDATE jobs SET shown = 1 WHERE id = ? AND status = ?", (job_id, status))
-
-    async def unshown_jobs(self) -> list[Job]:
-        """Jobs whose last state never reached their message (the bot stopped first)."""
-        marks = ",".join("?" * len(SHOWN_LAST))
-        return await self._fetch_jobs(
-            f"SELECT {JOB_COLUMNS} FROM jobs WHERE shown = 0 AND status IN ({marks}) ORDER BY id", SHOWN_LAST
-        )
 
     async def wait_for_input(self, job_id: int, modal_task_id: str, prefill: str) -> Job:
         """The API waits for a prompt (Remix, Custom Zoom) on `modal_task_id`; `prefill` starts the modal."""
