@@ -20,12 +20,19 @@ from bot.delivery import Writer
 from bot.discord_api import use_rest_base
 from bot.jobs.timing import DEFAULT_TIMING, Timing
 from bot.mj.client import MJClient
-from bot.storage import Lease, open_store
+from bot.storage import Lease, Store, open_store
 
 log = logging.getLogger("bot")
 
 USAGE = "usage: python -m bot [check]"
 USER_AGENT = f"mj-discord-bot/{__version__} discord.py/{discord.__version__} aiohttp/{aiohttp.__version__}"
+
+
+async def open_database(settings: Settings) -> Store:
+    """PostgreSQL at DATABASE_URL, else SQLite at DATABASE_PATH; the jobs this process takes are leased to
+    INSTANCE_NAME."""
+    lease = Lease(holder=settings.instance_name, seconds=settings.job_lease_seconds)
+    return await open_store(settings.database_url, settings.database_path, lease)
 
 
 @contextlib.asynccontextmanager
@@ -39,8 +46,7 @@ async def open_bot(
     """
     if settings.discord_api_base:
         use_rest_base(settings.discord_api_base)
-    lease = Lease(holder=settings.instance_name, seconds=settings.job_lease_seconds)
-    store = await open_store(settings.database_url, settings.database_path, lease)
+    store = await open_database(settings)
     try:
         async with aiohttp.ClientSession() as session:
             mj = MJClient(

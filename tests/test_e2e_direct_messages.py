@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+from bot.__main__ import open_database
 from bot.app import MJBot
 from bot.config import Settings
 from bot.models import Defaults, JobStatus, NewJob, Reason, ReasonCode
 from bot.policy import GuildPolicy
-from bot.storage import open_store
 from tests.fakes.discord import FakeDiscord, FakeMessage
 from tests.fakes.mj_api import FakeMJ
 from tests.harness import running_bot
@@ -119,7 +119,7 @@ async def test_a_dm_job_cut_off_before_its_dm_was_tried_is_refunded_not_submitte
     settings: Settings, fake_discord: FakeDiscord, fake_mj: FakeMJ
 ) -> None:
     user = fake_discord.add_user("cut")
-    store = await open_store(settings.database_url, settings.database_path)  # a kill left rows, no messages
+    store = await open_database(settings)  # a kill left rows, no messages
     where = {"user_id": user, "guild_id": fake_discord.guild_id, "channel_id": fake_discord.channel_id}
     unchecked = await store.create_job(NewJob(prompt="a lost letter", dm=True, **where))  # type: ignore[arg-type]
     await store.create_job(NewJob(prompt="a kept letter", **where))  # type: ignore[arg-type]

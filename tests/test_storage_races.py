@@ -167,6 +167,8 @@ def test_sqlite_placeholders_become_postgresqls(sqlite: str, postgresql: str) ->
 
 async def test_a_secret_made_by_several_processes_at_once_is_one_secret(open_store: Opener) -> None:
     stores = await processes(open_store)
-    kept = await asyncio.gather(*(store.meta_once("secret", f"made by {n}") for n, store in enumerate(stores)))
+    kept = await asyncio.gather(
+        *(store.meta_once("secret", f"made by {n}") for n, store in enumerate(stores))
+    )
     assert len(set(kept)) == 1
     assert kept[0] == await stores[0].get_meta("secret")
