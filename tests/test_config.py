@@ -164,3 +164,34 @@ def test_operators_add_versions_and_styles_and_set_the_default_model() -> None:
     ]:
         with pytest.raises(SettingsError, match=name):
             Settings.from_env({**BASE, name: value}, dotenv=False)
+
+
+def test_shards_default_to_discords_recommendation() -> None:
+    settings = Settings.from_env(BASE)
+    assert (settings.shard_count, settings.shard_ids) == (None, None)
+
+
+def test_a_shard_count_alone_opens_every_shard_and_ids_pick_some() -> None:
+    assert Settings.from_env({**BASE, "SHARD_COUNT": "4"}).shard_count == 4
+    settings = Settings.from_env({**BASE, "SHARD_COUNT": "4", "SHARD_IDS": " 3, 1 ,"})
+    assert (settings.shard_count, settings.shard_ids) == (4, (3, 1))
+
+
+@pytest.mark.parametrize(
+    ("environ", "named", "why"),
+    [
+        ({"SHARD_COUNT": "0"}, "SHARD_COUNT", "1 or more"),
+        ({"SHARD_COUNT": "two"}, "SHARD_COUNT", "1 or more"),
+        ({"SHARD_COUNT": "-2"}, "SHARD_COUNT", "1 or more"),
+        ({"SHARD_IDS": "0"}, "SHARD_IDS", "needs SHARD_COUNT"),
+        ({"SHARD_COUNT": "2", "SHARD_IDS": "0;1"}, "SHARD_IDS", "separated by commas"),
+        ({"SHARD_COUNT": "2", "SHARD_IDS": "-1"}, "SHARD_IDS", "separated by commas"),
+        ({"SHARD_COUNT": "2", "SHARD_IDS": ","}, "SHARD_IDS", "separated by commas"),
+        ({"SHARD_COUNT": "2", "SHARD_IDS": "0,2"}, "SHARD_IDS", "below SHARD_COUNT"),
+        ({"SHARD_COUNT": "2", "SHARD_IDS": "1,1"}, "SHARD_IDS", "listed twice"),
+    ],
+)
+def test_malformed_shards_are_named(environ: dict[str, str], named: str, why: str) -> None:
+    with pytest.raises(SettingsError, match=named) as caught:
+        Settings.from_env({**BASE, **environ})
+    assert why in str(caught.value)
