@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import logging
@@ -221,4 +222,8 @@ class MJBot(commands.AutoShardedBot):
     async def close(self) -> None:
         """Stop taking work, cancel the background loops; every open job stays resumable in SQLite."""
         await self.registry.close()
+        if not isinstance(self.loop, asyncio.AbstractEventLoop):
+            # Never logged in, so discord.py opened nothing; and discord.py 2.7's AutoShardedClient.close()
+            # fails then (its event queue is made at login).
+            return
         await super().close()
