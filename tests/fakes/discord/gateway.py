@@ -151,11 +151,12 @@ class GatewayRoutes:
         guild = data.get("guild_id")
         shard_id = self.shard_of(int(guild)) if guild else 0
         session = self.sessions.get(shard_id)
-        if session is None:
-            log.warning("no session holds shard %s: %s not delivered", shard_id, event)
-            return False
-        await session.send(event, data)
-        return True
+        if session is not None and not session.ws.closed:
+            with contextlib.suppress(ConnectionError):  # its process died a moment ago (kill -9, say)
+                await session.send(event, data)
+                return True
+        log.warning("no session holds shard %s: %s not delivered", shard_id, event)
+        return False
 
     async def _deliver(self: FakeDiscord, interaction: FakeInteraction, payload: dict[str, Any]) -> None:
         """INTERACTION_CREATE to the shard of the interaction's guild; undelivered without its session."""
