@@ -1,6 +1,7 @@
 """Load benchmark: the real bot (a process of its own) against the loopback fake MJ API and fake Discord.
 
     .venv/bin/python -m bench.run --jobs 10 100 1000 [--profile relay|proxy] [--modes ...] [--scale 10]
+                                  [--processes N]
 
 Profiles: `relay` (default) is new-api in front of a trueai midjourney-proxy (FakeRelay), whose own task
 table is refreshed every 15 s; `proxy` is a direct proxy that answers live (FakeMJ). Job times (45 s, 2 s
@@ -14,6 +15,11 @@ bench/naive_writer.py: every change edited at once). Each run first warms the bo
 jobs over a few refreshes (the refresh clock locks after three), as a bot that has been running would
 be; the figures leave the warm-up out. Then N jobs arrive at 15/s over many channels and users, at
 most a couple per user at a time, so the per-user limit of running jobs never holds one back.
+
+--processes N runs the bot as N processes on one database, process i with SHARD_COUNT=N and
+SHARD_IDS=i, against one fake Discord that wants N shards; the channels, the warm-up and the arriving
+jobs are spread over guilds on every shard, so each process serves its share. Peak RSS and CPU are
+then the sum over the processes, and the loop lag is taken over all of their samples.
 
 Figures per run: jobs delivered, Discord 429s, the lag from a task's finish (upstream) and from the
 relay's table showing SUCCESS to its image in Discord (wall seconds), the lag from the table showing
@@ -95,7 +101,9 @@ def bot_command(bot_root: Path, mode: str, scale: float, stats_path: Path) -> li
     return [sys.executable, "-m", "bot"]
 
 
-def bot_environment(mj: FakeMJ | FakeRelay, discord: FakeDiscord, spec: RunSpec, tmp: Path) -> dict[str, str]:
+def bot_environment(
+    mj: FakeMJ | FakeRelay, discord: FakeDiscord, spec: RunSpec, tmp: Path, shard: int = 0
+) -> dict[str, str]:
     env = {
         **os.environ,
         "DISCORD_TOKEN": discord.bot_token,
@@ -109,6 +117,9 @@ def bot_environment(mj: FakeMJ | FakeRelay, discord: FakeDiscord, spec: RunSpec,
         env["POLL_MIN_INTERVAL"] = str(6.0 / spec.scale)
         env["POLL_MAX_INTERVAL"] = str(30.0 / spec.scale)
         env["BATCH_POLL_INTERVAL"] = str(0.5 / spec.scale)
+    if spec.processes > 1:  # one shard per process; global commands, synced by shard 0's process
+        env.update(SHARD_COUNT=str(spec.processes), SHARD_IDS=str(shard))
+        del env["GUILD_ID"]
     return env
 
 
@@ -120,6 +131,7 @@ class RunSpec:
     scale: float
     bot_root: Path
     seed: int
+    processes: int = 1
 
 
 @dataclass
@@ -136,7 +148,7 @@ class Observed:
 
 async def run_once(spec: RunSpec) -> RunResult:
     mj = make_fake(spec.profile, spec.mode, spec.scale)
-    discord = FakeDiscord(validate_openapi=False)
+    discord = FakeDiscord(validate_openapi=False, shard_count=spec.processes)
     await mj.start()
     await discord.start()
     try:
@@ -151,8 +163,10 @@ async def drive(spec: RunSpec, mj: FakeMJ | FakeRelay, discord: FakeDiscord) -> 
     """Start the bot, warm it up, submit the jobs at ARRIVAL_RATE, wait until every image is in Discord
     (or the deadline), and stop the bot."""
     rng = random.Random(spec.seed)
+    guilds = [discord.guild_id] + [discord.add_guild(shard=shard) for shard in range(1, spec.processes)]
+    more = max(4, spec.jobs // JOBS_PER_CHANNEL - 1, spec.processes - 1)
     channels = [discord.channel_id] + [
-        discord.add_channel(f"c{i}") for i in range(max(4, spec.jobs // JOBS_PER_CHANNEL - 1))
+        discord.add_channel(f"c{i}", guild_id=guilds[(i + 1) % len(guilds)]) for i in range(more)
     ]
     # Enough users that each has at most a couple of jobs in flight: the per-user limit never holds one.
     user_count = max(len(channels) * USERS_PER_CHANNEL, math.ceil(spec.jobs / 2))
@@ -161,20 +175,26 @@ async def drive(spec: RunSpec, mj: FakeMJ | FakeRelay, discord: FakeDiscord) -> 
     def delivered() -> int:
         return sum(1 for m in discord.messages.values() if m.attachments)
 
-    with tempfile.TemporaryDirectory() as tmp_name, tempfile.TemporaryFile() as bot_log:
+    with tempfile.TemporaryDirectory() as tmp_name, contextlib.ExitStack() as files:
         tmp = Path(tmp_name)
-        stats_path = tmp / "stats.json"
-        bot = await asyncio.create_subprocess_exec(
-            *bot_command(spec.bot_root, spec.mode, spec.scale, stats_path),
-            cwd=spec.bot_root,
-            env=bot_environment(mj, discord, spec, tmp),
-            stdout=asyncio.subprocess.DEVNULL,
-            stderr=bot_log,  # a file, not a pipe: a chatty bot never blocks on it
-        )
+        logs = [files.enter_context(tempfile.TemporaryFile()) for _ in range(spec.processes)]
+        stats_paths = [tmp / f"stats-{shard}.json" for shard in range(spec.processes)]
+        bots = []
         try:
-            await discord.wait_ready(timeout=30)
-            await warm_up(mj, discord, spec.scale)
-            warm, (_, cpu_before) = delivered(), proc_figures(bot.pid)
+            for shard in range(spec.processes):
+                bots.append(
+                    await asyncio.create_subprocess_exec(
+                        *bot_command(spec.bot_root, spec.mode, spec.scale, stats_paths[shard]),
+                        cwd=spec.bot_root,
+                        env=bot_environment(mj, discord, spec, tmp, shard),
+                        stdout=asyncio.subprocess.DEVNULL,
+                        stderr=logs[shard],  # a file, not a pipe: a chatty bot never blocks on it
+                    )
+                )
+            for shard in range(spec.processes):
+                await discord.wait_shard_ready(shard, timeout=30)
+            await warm_up(mj, discord, spec.scale, [channels[i] for i in range(len(guilds))])
+            warm, (_, cpu_before) = delivered(), summed_figures(bots)
             started = time.monotonic()
             interactions = []
             for i in range(spec.jobs):
@@ -189,36 +209,53 @@ async def drive(spec: RunSpec, mj: FakeMJ | FakeRelay, discord: FakeDiscord) -> 
                     lambda: delivered() - warm >= spec.jobs, timeout=deadline - time.monotonic()
                 )
             wall = time.monotonic() - started
-            rss, cpu = proc_figures(bot.pid)
+            rss, cpu = summed_figures(bots)
         finally:
-            if bot.returncode is None:
-                bot.terminate()
-            await bot.wait()
-        if bot.returncode not in (0, -15) or delivered() - warm < spec.jobs:
-            bot_log.seek(0)
+            for bot in bots:
+                if bot.returncode is None:
+                    bot.terminate()
+            for bot in bots:
+                await bot.wait()
+        if any(bot.returncode not in (0, -15) for bot in bots) or delivered() - warm < spec.jobs:
             routes = {r.route: mj.count(r.route) for r in mj.requests}
-            print(bot_log.read().decode(errors="replace")[-3000:], routes, file=sys.stderr)
-        lag = json.loads(stats_path.read_text())["loop_lag"] if stats_path.exists() else []
+            for log in logs:
+                log.seek(0)
+                print(log.read().decode(errors="replace")[-3000:], file=sys.stderr)
+            print(routes, file=sys.stderr)
+        lag = sorted(
+            sample
+            for path in stats_paths
+            if path.exists()
+            for sample in json.loads(path.read_text())["loop_lag"]
+        )
     return Observed(interactions, started, wall, rss, cpu - cpu_before, lag)
 
 
-async def warm_up(mj: FakeMJ | FakeRelay, discord: FakeDiscord, scale: float) -> None:
-    """A few long jobs first, whose progress moves at every refresh of the relay's table, so that the
-    bot has learned the refresh clock (it locks after WARM_UP_REFRESHES) as one that has been running a
-    while has; over once their images are in Discord."""
+def summed_figures(bots: list[asyncio.subprocess.Process]) -> tuple[float, float]:
+    """(peak RSS in MB, CPU seconds) summed over the bot's processes."""
+    each = [proc_figures(bot.pid) for bot in bots]
+    return sum(rss for rss, _ in each), sum(cpu for _, cpu in each)
+
+
+async def warm_up(mj: FakeMJ | FakeRelay, discord: FakeDiscord, scale: float, channels: list[int]) -> None:
+    """A few long jobs first in each channel (one per shard, so each process gets its own), whose
+    progress moves at every refresh of the relay's table, so that the bot has learned the refresh clock
+    (it locks after WARM_UP_REFRESHES) as one that has been running a while has; over once their images
+    are in Discord."""
     period = RELAY_REFRESH / scale
     mj.set_duration("IMAGINE", (WARM_UP_REFRESHES + 1.5) * period)
-    for i in range(WARM_UP_JOBS):
+    warm_up_jobs = WARM_UP_JOBS * len(channels)
+    for i in range(warm_up_jobs):
         user = discord.add_user(f"warm-up {i}")
         prompt: dict[str, object] = {"prompt": f"warm-up job {i}"}
-        await discord.invoke("imagine", prompt, user_id=user, channel_id=discord.channel_id)
-    await discord.wait_for(lambda: len(mj.tasks) >= WARM_UP_JOBS, timeout=30)
+        await discord.invoke("imagine", prompt, user_id=user, channel_id=channels[i % len(channels)])
+    await discord.wait_for(lambda: len(mj.tasks) >= warm_up_jobs, timeout=30)
     mj.set_duration("IMAGINE", JOB_SECONDS / scale)
 
     def images() -> int:
         return sum(1 for m in discord.messages.values() if m.attachments)
 
-    await discord.wait_for(lambda: images() >= WARM_UP_JOBS, timeout=(WARM_UP_REFRESHES + 4) * period + 30)
+    await discord.wait_for(lambda: images() >= warm_up_jobs, timeout=(WARM_UP_REFRESHES + 4) * period + 30)
 
 
 def figures(spec: RunSpec, mj: FakeMJ | FakeRelay, discord: FakeDiscord, seen: Observed) -> RunResult:
@@ -276,7 +313,12 @@ async def main() -> None:
     parser.add_argument("--modes", nargs="+", choices=MODES, default=list(MODES))
     parser.add_argument("--bot-root", type=Path, default=ROOT, help="the checkout whose bot runs")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--processes", type=int, default=1, help="bot processes, one shard each, on one database"
+    )
     args = parser.parse_args()
+    if args.processes < 1:
+        parser.error("--processes must be 1 or more")
     bot_root = args.bot_root.resolve()
     if not (bot_root / "bot" / "__main__.py").exists():
         parser.error(f"--bot-root {args.bot_root} holds no bot/__main__.py")
@@ -286,7 +328,7 @@ async def main() -> None:
     for n in args.jobs:
         runs = []
         for mode in args.modes:
-            spec = RunSpec(n, mode, args.profile, args.scale, bot_root, args.seed)
+            spec = RunSpec(n, mode, args.profile, args.scale, bot_root, args.seed, args.processes)
             result = await run_once(spec)
             print(f"N={n} {mode}: {result.delivered}/{n} delivered in {result.wall:.0f}s", file=sys.stderr)
             runs.append(result)

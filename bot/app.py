@@ -1,7 +1,8 @@
-"""The bot: one `commands.Bot` subclass whose `setup_hook` owns start-up."""
+"""The bot: one `commands.AutoShardedBot` subclass whose `setup_hook` owns start-up."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import hashlib
 import json
@@ -66,7 +67,7 @@ class Tree(app_commands.CommandTree["MJBot"]):
         return True
 
 
-class MJBot(commands.Bot):
+class MJBot(commands.AutoShardedBot):
     clicks: ClickHandler
     extras: ExtrasHandler  # the free buttons under a result (cogs/extras.py)
 
@@ -82,6 +83,10 @@ class MJBot(commands.Bot):
         intents = discord.Intents.none()
         intents.guilds = True
         metrics = Metrics()
+        # No SHARD_COUNT: discord.py asks GET /gateway/bot for Discord's recommended count, opens them all.
+        shards: dict[str, Any] = {"shard_count": settings.shard_count}
+        if settings.shard_ids is not None:
+            shards["shard_ids"] = list(settings.shard_ids)
         super().__init__(
             command_prefix=commands.when_mentioned,
             intents=intents,
@@ -89,6 +94,7 @@ class MJBot(commands.Bot):
             allowed_mentions=discord.AllowedMentions(everyone=False, roles=False, users=True),
             help_command=None,
             tree_cls=Tree,
+            **shards,
         )
         self.settings = settings
         self.store = store
@@ -130,7 +136,8 @@ class MJBot(commands.Bot):
         if self.settings.retention_days:
             days = self.settings.retention_days
             self.registry.keep_running(lambda: prune_forever(self.store, days), name="retention")
-        await self.sync_commands_if_changed()
+        if self.syncs_commands:
+            await self.sync_commands_if_changed()
         if (port := self.settings.metrics_port) is not None:
             self.registry.keep_running(lambda: self.metrics.serve(port), name="metrics")
 
@@ -156,6 +163,18 @@ class MJBot(commands.Bot):
                 await tell(interaction, "modal.unsupported")
         elif interaction.type is discord.InteractionType.component and not self.knows_custom_id(custom_id):
             await tell(interaction, "click.unsupported")
+
+    @property
+    def syncs_commands(self) -> bool:
+        """Only one process syncs the slash commands: the one holding shard 0 (all shards when SHARD_IDS is
+        unset). Several processes syncing at once would race for the same digest and Discord's rate limit."""
+        return self.settings.shard_ids is None or 0 in self.settings.shard_ids
+
+    def expected_shards(self) -> list[int]:
+        """The shards this process opens (known once connecting began when SHARD_COUNT is unset)."""
+        if self.settings.shard_ids is not None:
+            return list(self.settings.shard_ids)
+        return list(range(self.shard_count or 0))
 
     async def sync_commands_if_changed(self) -> None:
         """Sync slash commands only when their definition changed (instantly to GUILD_ID when set)."""
@@ -207,4 +226,8 @@ class MJBot(commands.Bot):
         await self.registry.close()
         with contextlib.suppress(Exception):  # a database already gone: the leases simply run out
             await self.store.release_leases()
+        if not isinstance(self.loop, asyncio.AbstractEventLoop):
+            # Never logged in, so discord.py opened nothing; and discord.py 2.7's AutoShardedClient.close()
+            # fails then (its event queue is made at login).
+            return
         await super().close()

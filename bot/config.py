@@ -73,10 +73,23 @@ class Settings:
     web_port: int = DEFAULT_WEB_PORT
     # How long an editor link works, in seconds.
     editor_link_ttl: float = 15 * 60
+    # Sharding: the shard count of the whole bot, and the shards this process opens (None: all of them).
+    # No count: Discord's recommended one (GET /gateway/bot), every shard in this process.
+    shard_count: int | None = None
+    shard_ids: tuple[int, ...] | None = None
     # This process among the ones sharing one database (each needs its own); its open jobs are leased to it.
-    instance_name: str = field(default_factory=socket.gethostname)
+    # None: the host name, and this process's shards (see `lease_holder`).
+    instance_name: str | None = None
     # How long a lease on a job lasts unless renewed: another process takes over a dead one's jobs after it.
     job_lease_seconds: float = 30.0
+
+    @property
+    def lease_holder(self) -> str:
+        """Who this process is to the database: INSTANCE_NAME, else the host name and its shards."""
+        if self.instance_name:
+            return self.instance_name
+        shards = "" if self.shard_ids is None else "/shards-" + "-".join(map(str, self.shard_ids))
+        return socket.gethostname() + shards
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, *, dotenv: bool = True) -> Settings:
@@ -86,6 +99,7 @@ class Settings:
                 load_dotenv()
             environ = os.environ
         reader = _Reader(environ)
+        shard_count, shard_ids = reader.shards("SHARD_COUNT", "SHARD_IDS")
         settings = cls(
             discord_token=reader.required("DISCORD_TOKEN"),
             mj_api_key=reader.required("MJ_API_KEY"),
@@ -110,7 +124,9 @@ class Settings:
             web_host=reader.text("WEB_HOST", DEFAULT_WEB_HOST),
             web_port=reader.port("WEB_PORT", DEFAULT_WEB_PORT),
             editor_link_ttl=reader.seconds("EDITOR_LINK_TTL", cls.editor_link_ttl),
-            instance_name=reader.text("INSTANCE_NAME", socket.gethostname()),
+            shard_count=shard_count,
+            shard_ids=shard_ids,
+            instance_name=reader.optional_text("INSTANCE_NAME"),
             job_lease_seconds=reader.seconds("JOB_LEASE_SECONDS", cls.job_lease_seconds),
         )
         for name in sorted(RETIRED & set(environ)):
@@ -136,6 +152,9 @@ class _Reader:
 
     def text(self, name: str, default: str) -> str:
         return self._get(name) or default
+
+    def optional_text(self, name: str) -> str | None:
+        return self._get(name)
 
     def url(self, name: str, default: str) -> str:
         return self.optional_url(name) or default
@@ -197,6 +216,28 @@ class _Reader:
         if not _VERSION.fullmatch(default):
             raise SettingsError('MJ_DEFAULT_VERSION is malformed: expected a version like "8.1"')
         return Vocabulary(tuple(versions), tuple(niji), styles, default)
+
+    def shards(self, count_name: str, ids_name: str) -> tuple[int | None, tuple[int, ...] | None]:
+        """SHARD_COUNT (1 or more) and SHARD_IDS ("0,1": distinct shards below SHARD_COUNT, which it needs)."""
+        count_value, ids_value = self._get(count_name), self._get(ids_name)
+        count = None
+        if count_value is not None:
+            if not count_value.isascii() or not count_value.isdigit() or int(count_value) < 1:
+                raise SettingsError(f"{count_name} is malformed: expected a whole number (1 or more)")
+            count = int(count_value)
+        if ids_value is None:
+            return count, None
+        if count is None:
+            raise SettingsError(f"{ids_name} needs {count_name}: the shard count of the whole bot")
+        items = [item.strip() for item in ids_value.split(",") if item.strip()]
+        if not items or not all(item.isascii() and item.isdigit() for item in items):
+            raise SettingsError(f"{ids_name} is malformed: expected shard numbers separated by commas")
+        ids = tuple(int(item) for item in items)
+        if any(shard >= count for shard in ids):
+            raise SettingsError(f"{ids_name} is malformed: a shard must be below {count_name} ({count})")
+        if len(set(ids)) != len(ids):
+            raise SettingsError(f"{ids_name} is malformed: a shard is listed twice")
+        return count, ids
 
     def count(self, name: str, default: int) -> int:
         value = self._get(name)

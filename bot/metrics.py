@@ -107,11 +107,12 @@ class Metrics:
         return trace
 
     def healthy(self) -> bool:
-        """The gateway is connected and every loop the jobs need is running."""
+        """Every gateway shard of this process is connected and every loop the jobs need is running."""
         bot = self._bot
-        if bot is None:
+        if bot is None or bot.is_closed():
             return False
-        connected = not bot.is_closed() and bot.ws is not None and bot.ws.open
+        shards, expected = bot.shards, bot.expected_shards()
+        connected = bool(expected) and all(i in shards and not shards[i].is_closed() for i in expected)
         return connected and all(bot.registry.running(name) for name in HEALTH_LOOPS)
 
     async def _metrics(self, _request: web.Request) -> web.Response:

@@ -36,6 +36,11 @@ UNREACHABLE = (
     discord.GatewayNotFound,
 )
 TOKEN_REFUSED = "DISCORD_TOKEN was refused by Discord: reset it in the developer portal (Bot → Reset Token)"
+SHARDS_REFUSED = {  # gateway close codes about SHARD_COUNT and SHARD_IDS
+    4010: "Discord refused the shard (close code 4010, Invalid shard): check SHARD_COUNT and SHARD_IDS",
+    4011: "Discord requires more shards (close code 4011, Sharding required): raise SHARD_COUNT, or leave"
+    " it empty for Discord's recommended count",
+}
 PRIVILEGED_INTENTS = {
     "members": "Server Members Intent",
     "presences": "Presence Intent",
@@ -77,6 +82,8 @@ async def connect(bot: MJBot) -> None:
     except discord.ConnectionClosed as err:
         if err.code == 4004:
             raise StartupError(TOKEN_REFUSED) from None
+        if err.code in SHARDS_REFUSED:
+            raise StartupError(SHARDS_REFUSED[err.code]) from None
         raise StartupError(
             f"Discord closed the gateway connection with code {err.code}: {err.reason}"
         ) from None

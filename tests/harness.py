@@ -55,16 +55,24 @@ def make_settings(
 async def running_bot(
     settings: Settings, discord: FakeDiscord, timing: Timing = FAST_TIMING
 ) -> AsyncIterator[MJBot]:
-    """Start the bot, wait until it is connected, and stop it cleanly afterwards."""
+    """Start the bot, wait until each of its shards is connected, and stop it cleanly afterwards."""
     async with open_bot(settings, timing=timing) as bot:
         runner = asyncio.create_task(bot.start(settings.discord_token), name="bot")
         try:
-            await discord.wait_ready(timeout=15)
+            for shard in bot_shards(settings, discord):
+                await discord.wait_shard_ready(shard, timeout=15)
             yield bot
         finally:
             await bot.close()
             with contextlib.suppress(asyncio.CancelledError):
                 await runner
+
+
+def bot_shards(settings: Settings, discord: FakeDiscord) -> list[int]:
+    """The shards a bot with `settings` opens: SHARD_IDS, else all of SHARD_COUNT or of Discord's count."""
+    if settings.shard_ids is not None:
+        return list(settings.shard_ids)
+    return list(range(settings.shard_count or discord.shard_count))
 
 
 STATE_POLL = 0.02  # seconds between two looks at the bot's state (SQLite has no change notification)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -106,7 +107,7 @@ def test_optional_values_parse() -> None:
             "JOB_LEASE_SECONDS": "4.5",
         }
     )
-    assert (settings.instance_name, settings.job_lease_seconds) == ("bot-a", 4.5)
+    assert (settings.lease_holder, settings.job_lease_seconds) == ("bot-a", 4.5)
     assert settings.guild_id == 123
     assert settings.discord_startup_retry_for == 5.0
     assert settings.discord_api_base == "http://127.0.0.1:9/api/v10"
@@ -169,3 +170,41 @@ def test_operators_add_versions_and_styles_and_set_the_default_model() -> None:
     ]:
         with pytest.raises(SettingsError, match=name):
             Settings.from_env({**BASE, name: value}, dotenv=False)
+
+
+def test_shards_default_to_discords_recommendation() -> None:
+    settings = Settings.from_env(BASE)
+    assert (settings.shard_count, settings.shard_ids) == (None, None)
+
+
+def test_a_shard_count_alone_opens_every_shard_and_ids_pick_some() -> None:
+    assert Settings.from_env({**BASE, "SHARD_COUNT": "4"}).shard_count == 4
+    settings = Settings.from_env({**BASE, "SHARD_COUNT": "4", "SHARD_IDS": " 3, 1 ,"})
+    assert (settings.shard_count, settings.shard_ids) == (4, (3, 1))
+
+
+@pytest.mark.parametrize(
+    ("environ", "named", "why"),
+    [
+        ({"SHARD_COUNT": "0"}, "SHARD_COUNT", "1 or more"),
+        ({"SHARD_COUNT": "two"}, "SHARD_COUNT", "1 or more"),
+        ({"SHARD_COUNT": "-2"}, "SHARD_COUNT", "1 or more"),
+        ({"SHARD_IDS": "0"}, "SHARD_IDS", "needs SHARD_COUNT"),
+        ({"SHARD_COUNT": "2", "SHARD_IDS": "0;1"}, "SHARD_IDS", "separated by commas"),
+        ({"SHARD_COUNT": "2", "SHARD_IDS": "-1"}, "SHARD_IDS", "separated by commas"),
+        ({"SHARD_COUNT": "2", "SHARD_IDS": ","}, "SHARD_IDS", "separated by commas"),
+        ({"SHARD_COUNT": "2", "SHARD_IDS": "0,2"}, "SHARD_IDS", "below SHARD_COUNT"),
+        ({"SHARD_COUNT": "2", "SHARD_IDS": "1,1"}, "SHARD_IDS", "listed twice"),
+    ],
+)
+def test_malformed_shards_are_named(environ: dict[str, str], named: str, why: str) -> None:
+    with pytest.raises(SettingsError, match=named) as caught:
+        Settings.from_env({**BASE, **environ})
+    assert why in str(caught.value)
+
+
+def test_without_an_instance_name_each_shard_range_is_its_own_lease_holder() -> None:
+    first = Settings.from_env({**BASE, "SHARD_COUNT": "4", "SHARD_IDS": "0,1"})
+    second = Settings.from_env({**BASE, "SHARD_COUNT": "4", "SHARD_IDS": "2,3"})
+    assert first.lease_holder.endswith("/shards-0-1") and second.lease_holder.endswith("/shards-2-3")
+    assert Settings.from_env(BASE).lease_holder == socket.gethostname()

@@ -23,6 +23,8 @@ FETCHES = ("GET /mj/task/{id}/fetch", "POST /mj/task/list-by-condition")
 def bot_environment(tmp_path: Path, mj: FakeMJ, discord: FakeDiscord) -> dict[str, str]:
     return {
         "PATH": os.environ.get("PATH", ""),
+        # The bot of this checkout, not the one the virtualenv installed (another worktree's, say).
+        "PYTHONPATH": str(Path(__file__).resolve().parents[1]),
         "DISCORD_TOKEN": discord.bot_token,
         "MJ_API_KEY": mj.api_key,
         "MJ_BASE_URL": mj.base_url,

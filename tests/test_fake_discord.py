@@ -109,3 +109,16 @@ async def test_an_interaction_still_unanswered_when_the_fake_closes_is_a_violati
     assert fake_discord.violations == [
         f"interaction {interaction.id} (type 2, quiet) got no answer before the fake closed"
     ]
+
+
+def test_guilds_land_on_the_shard_asked_for_by_discords_formula() -> None:
+    fake = FakeDiscord(shard_count=3)
+    assert fake.shard_of(fake.guild_id) == 0, "the main guild is on shard 0, with the DMs"
+    guilds = [fake.add_guild(shard=shard) for shard in (2, 1, 1, 0, 2)]
+    assert [(guild >> 22) % 3 for guild in guilds] == [2, 1, 1, 0, 2]
+    assert guilds == sorted(set(guilds)) and fake.new_id() > guilds[-1], "still fresh, growing snowflakes"
+    assert fake.guilds_on_shard(1) == guilds[1:3]
+    channel = fake.add_channel("art", guild_id=guilds[0])
+    assert fake.guild_of(channel) == guilds[0] and fake.guild_of(fake.channel_id) == fake.guild_id
+    assert [c["id"] for c in fake.guild_payload(guilds[0])["channels"]] == [str(channel)]
+    assert str(channel) not in [c["id"] for c in fake.guild_payload()["channels"]]

@@ -9,8 +9,9 @@ import time
 from pathlib import Path
 
 import discord
+import pytest
 
-from bot.startup import intents_refused
+from bot.startup import SHARDS_REFUSED, intents_refused
 from tests.fakes.discord import FakeDiscord
 from tests.fakes.mj_api import FakeMJ
 from tests.test_crash_recovery import bot_environment
@@ -113,3 +114,25 @@ def test_the_intents_line_names_the_ones_to_enable() -> None:
         "Discord refused the bot's privileged intents: enable Server Members Intent, Message Content Intent"
         " under Bot → Privileged Gateway Intents in the developer portal"
     )
+
+
+@pytest.mark.parametrize(
+    ("shards", "line"),
+    [
+        ({"SHARD_COUNT": "1"}, SHARDS_REFUSED[4011]),
+        ({"SHARD_COUNT": "3", "SHARD_IDS": "2"}, SHARDS_REFUSED[4010]),
+    ],
+)
+async def test_a_refused_shard_count_stops_in_one_line_that_names_the_settings(
+    tmp_path: Path, fake_mj: FakeMJ, shards: dict[str, str], line: str
+) -> None:
+    """Discord asks this bot for 2 shards: 1 would carry too many guilds, and 3 is not its count."""
+    fake_discord = FakeDiscord(shard_count=2)
+    await fake_discord.start()
+    try:
+        env = {**bot_environment(tmp_path, fake_mj, fake_discord), **shards}
+        status, lines = await run_bot(tmp_path, env)
+    finally:
+        await fake_discord.close()
+    assert_stopped_with(status, lines, line, fake_discord.bot_token, fake_mj.api_key)
+    assert "SHARD_COUNT" in line and fake_discord.identify_count == 0

@@ -100,6 +100,8 @@ class FakeInteraction:
     followups: list[int] = field(default_factory=list)
     locale: str = "en-US"
     late: bool = False  # not answered within the fake's ack_deadline (already recorded as a violation)
+    shard: int = 0  # the gateway shard it was dispatched to (its guild's; 0 for a DM)
+    delivered: bool = True  # False: no session held that shard (Discord shows "This interaction failed")
 
     @property
     def ack_latency(self) -> float | None:

@@ -151,7 +151,7 @@ class RestRoutes:
 
     async def _gateway_bot(self: FakeDiscord, request: web.Request) -> web.Response:
         limit = {"total": 1000, "remaining": 1000, "reset_after": 0, "max_concurrency": 1}
-        return _json({"url": self.gateway_url, "shards": 1, "session_start_limit": limit})
+        return _json({"url": self.gateway_url, "shards": self.shard_count, "session_start_limit": limit})
 
     async def _get_commands(self: FakeDiscord, request: web.Request) -> web.Response:
         guild = request.match_info.get("guild")

@@ -9,16 +9,16 @@ import asyncio
 import contextlib
 import io
 import itertools
-import json
 import logging
 import mimetypes
 import time
 from collections.abc import Callable
 from typing import Any
 
-from aiohttp import WSMsgType, web
+from aiohttp import web
 from PIL import Image
 
+from tests.fakes.discord.gateway import GatewayRoutes, GatewaySession
 from tests.fakes.discord.records import FakeAttachment, FakeInteraction, FakeMessage, RequestRecord
 from tests.fakes.discord.rest import RestRoutes
 from tests.fakes.discord.rules import Bucket, OpenAPIValidator
@@ -37,10 +37,11 @@ VIEW_CHANNEL, SEND_MESSAGES, EMBED_LINKS, ATTACH_FILES, READ_HISTORY = (
 OPTION_TYPES = {"str": 3}
 
 
-class FakeDiscord(RestRoutes):
+class FakeDiscord(RestRoutes, GatewayRoutes):
     def __init__(
         self,
         *,
+        shard_count: int = 1,
         ack_deadline: float = 3.0,
         token_lifetime: float = 900.0,
         upload_limit: int = 10 * 1024 * 1024,
@@ -52,6 +53,7 @@ class FakeDiscord(RestRoutes):
         heartbeat_round_trip: float = 0.1,
     ) -> None:
         self.ack_deadline = ack_deadline
+        self.shard_count = shard_count  # what GET /gateway/bot recommends, and what IDENTIFY must use
         self.heartbeat_interval = heartbeat_interval  # seconds, told to the client in HELLO
         self.heartbeat_round_trip = heartbeat_round_trip  # seconds before a heartbeat's ACK goes out
         self.token_lifetime = token_lifetime
@@ -64,7 +66,7 @@ class FakeDiscord(RestRoutes):
         self.bot_token = "fake-bot-token"
         self.application_id = self.new_id()
         self.bot_user_id = self.application_id
-        self.guild_id = self.new_id()
+        self.guild_id = self.new_id_on_shard(0)  # the main guild (on shard 0, with DMs)
         self.users: dict[int, dict[str, Any]] = {}
         self.member_permissions: dict[int, int] = {}  # user id → guild permissions (default: text ones)
         self.member_roles: dict[int, list[int]] = {}
@@ -92,9 +94,8 @@ class FakeDiscord(RestRoutes):
         self.channel_buckets: dict[int, Bucket] = {}
         self._answer_timers: dict[int, asyncio.TimerHandle] = {}  # interaction id → its deadline check
         self._changed = asyncio.Event()
-        self._ready = asyncio.Event()
-        self._ws: web.WebSocketResponse | None = None
-        self._seq = 0
+        self.sessions: dict[int, GatewaySession] = {}  # shard id → the gateway session holding it
+        self.undelivered: list[FakeInteraction] = []  # interactions whose shard no session held
         self._runner: web.AppRunner | None = None
         self.port = 0
         self.channel_id = self.add_channel("general")
@@ -116,6 +117,16 @@ class FakeDiscord(RestRoutes):
 
     def new_id(self) -> int:
         return next(self._ids)
+
+    def new_id_on_shard(self, shard: int) -> int:
+        """A new snowflake that, as a guild's id, puts the guild on `shard`."""
+        candidate = self.new_id()
+        high = candidate >> 22
+        while high % self.shard_count != shard:
+            high += 1
+        snowflake = high << 22 | (candidate & ((1 << 22) - 1))
+        self._ids = itertools.count(snowflake + 1)
+        return snowflake
 
     @property
     def api_base(self) -> str:
@@ -153,16 +164,21 @@ class FakeDiscord(RestRoutes):
         )
         return role_id
 
-    def add_guild(self) -> int:
-        """Another guild the bot is in (it sees it at READY)."""
-        guild_id = self.new_id()
+    def add_guild(self, *, shard: int | None = None) -> int:
+        """Another guild the bot is in (it sees it at READY), on `shard` when given. It has no channel
+        until `add_channel(…, guild_id=…)` gives it one."""
+        guild_id = self.new_id() if shard is None else self.new_id_on_shard(shard)
         self.other_guild_ids.append(guild_id)
         return guild_id
+
+    def guild_of(self, channel_id: int) -> int:
+        """The guild a channel is in (the main guild for a DM, as the fake always said)."""
+        return int(self.channels[channel_id].get("guild_id") or self.guild_id)
 
     def add_thread(self, parent_id: int, name: str = "thread") -> int:
         """A public thread (a forum post, say) under `parent_id`; posting in it needs Send Messages in Threads."""
         thread_id = self.new_id()
-        self.channels[thread_id] = {"id": str(thread_id), "type": 11, "name": name, "guild_id": str(self.guild_id),
+        self.channels[thread_id] = {"id": str(thread_id), "type": 11, "name": name, "guild_id": str(self.guild_of(parent_id)),
                                     "parent_id": str(parent_id), "owner_id": str(self.new_id()), "last_message_id": None,
                                     "rate_limit_per_user": 0, "message_count": 0, "member_count": 1, "flags": 0,
                                     "thread_metadata": {"archived": False, "auto_archive_duration": 1440, "locked": False,
@@ -170,9 +186,10 @@ class FakeDiscord(RestRoutes):
         self.permissions[thread_id] = ALL_TEXT_PERMISSIONS | SEND_MESSAGES_IN_THREADS
         return thread_id
 
-    def add_channel(self, name: str = "channel") -> int:
+    def add_channel(self, name: str = "channel", *, guild_id: int | None = None) -> int:
+        """A text channel in the main guild, or in `guild_id`."""
         channel_id = self.new_id()
-        self.channels[channel_id] = {"id": str(channel_id), "type": 0, "name": name, "guild_id": str(self.guild_id),
+        self.channels[channel_id] = {"id": str(channel_id), "type": 0, "name": name, "guild_id": str(guild_id or self.guild_id),
                                      "position": len(self.channels), "permission_overwrites": [], "nsfw": False,
                                      "parent_id": None, "topic": None, "last_message_id": None, "rate_limit_per_user": 0}  # fmt: skip
         self.permissions[channel_id] = ALL_TEXT_PERMISSIONS
@@ -240,9 +257,6 @@ class FakeDiscord(RestRoutes):
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._changed.wait(), timeout=min(remaining, 0.25))
 
-    async def wait_ready(self, timeout: float = 10.0) -> None:
-        await asyncio.wait_for(self._ready.wait(), timeout=timeout)
-
     # -- server -------------------------------------------------------------------------------------
 
     async def start(self) -> None:
@@ -261,91 +275,24 @@ class FakeDiscord(RestRoutes):
             timer.cancel()
         for interaction in list(self.interactions.values()):
             self._check_answered(interaction, closing=True)
-        if self._ws is not None:
-            await self._ws.close()
+        await self._close_sessions()
         if self._runner is not None:
             await self._runner.cleanup()
 
-    # -- gateway ------------------------------------------------------------------------------------
+    # -- guilds --------------------------------------------------------------------------------------
 
-    async def _gateway(self, request: web.Request) -> web.StreamResponse:
-        if self.gateway_refused:
-            return web.Response(status=503, text="Service Unavailable")
-        ws = web.WebSocketResponse(max_msg_size=0)
-        await ws.prepare(request)
-        hello = {"heartbeat_interval": round(self.heartbeat_interval * 1000)}
-        await ws.send_json({"op": 10, "d": hello, "s": None, "t": None})
-        acks: set[asyncio.Task[None]] = set()
-        async for message in ws:
-            if message.type is not WSMsgType.TEXT:
-                continue
-            payload = json.loads(message.data)
-            op = payload.get("op")
-            if op == 1:
-                self.heartbeats += 1
-                self.changed()
-                ack = asyncio.create_task(self._acknowledge_heartbeat(ws))
-                acks.add(ack)
-                ack.add_done_callback(acks.discard)
-            elif op == 2:
-                if payload["d"].get("token") != self.bot_token:
-                    await ws.close(code=4004, message=b"Authentication failed.")
-                    break
-                if self.identify_close_code is not None:
-                    await ws.close(code=self.identify_close_code, message=b"Disallowed intent(s).")
-                    break
-                self._ws = ws
-                self.identify_count += 1
-                await self._identify()
-            elif op == 6:
-                await ws.send_json({"op": 9, "d": False, "s": None, "t": None})
-        for ack in acks:
-            ack.cancel()
-        if self._ws is ws:
-            self._ws = None
-            self._ready.clear()
-        return ws
-
-    async def _acknowledge_heartbeat(self, ws: web.WebSocketResponse) -> None:
-        """ACK a heartbeat a network round trip after it came, as Discord's gateway does.
-
-        An ACK sent at once can reach discord.py (2.7.1) before its keep-alive thread has noted when it
-        sent the heartbeat: ack() then measures from the previous heartbeat, a whole interval, and logs
-        "Can't keep up, … websocket is 41.3s behind" (Rapptz/discord.py#10448, unreleased).
-        """
-        await asyncio.sleep(self.heartbeat_round_trip)
-        if ws.closed:
-            return
-        with contextlib.suppress(ConnectionError):
-            await ws.send_json({"op": 11, "d": None, "s": None, "t": None})
-            self.heartbeat_acks += 1
-            self.changed()
-
-    async def _dispatch(self, event: str, data: dict[str, Any]) -> None:
-        assert self._ws is not None, "no client is connected to the fake gateway"
-        self._seq += 1
-        await self._ws.send_json({"op": 0, "s": self._seq, "t": event, "d": data})
-
-    async def _identify(self) -> None:
-        await self._dispatch("READY", {
-            "v": 10, "user": self.bot_user(),
-            "guilds": [{"id": str(g), "unavailable": True} for g in (self.guild_id, *self.other_guild_ids)],
-            "session_id": "fake-session", "resume_gateway_url": self.gateway_url,
-            "application": {"id": str(self.application_id), "flags": 0}, "private_channels": [], "relationships": [],
-        })  # fmt: skip
-        await self._dispatch("GUILD_CREATE", self.guild_payload())
-        for guild_id in self.other_guild_ids:
-            await self._dispatch("GUILD_CREATE", {**self.guild_payload(), "id": str(guild_id), "channels": [],
-                                                  "name": f"Guild {guild_id}"})  # fmt: skip
-        self._ready.set()
-        self.changed()
-
-    def guild_payload(self) -> dict[str, Any]:
-        everyone = {"id": str(self.guild_id), "name": "@everyone", "permissions": str(ALL_TEXT_PERMISSIONS),
+    def guild_payload(self, guild_id: int | None = None) -> dict[str, Any]:
+        """A guild as GUILD_CREATE carries it: the main one, or another with its own channels."""
+        guild_id = guild_id or self.guild_id
+        main = guild_id == self.guild_id
+        others = {str(g) for g in self.other_guild_ids}
+        channels = [c for c in self.channels.values()
+                    if (c.get("guild_id") not in others if main else c.get("guild_id") == str(guild_id))]  # fmt: skip
+        everyone = {"id": str(guild_id), "name": "@everyone", "permissions": str(ALL_TEXT_PERMISSIONS),
                     "position": 0, "color": 0, "hoist": False, "managed": False, "mentionable": False, "flags": 0}  # fmt: skip
         return {
-            "id": str(self.guild_id), "name": "Fake Guild", "icon": None, "owner_id": str(self.owner_id),
-            "roles": [everyone, *self.roles.values()], "channels": list(self.channels.values()), "members": [self.member(self.bot_user())],
+            "id": str(guild_id), "name": "Fake Guild" if main else f"Guild {guild_id}", "icon": None,
+            "owner_id": str(self.owner_id), "roles": [everyone, *(self.roles.values() if main else ())], "channels": channels, "members": [self.member(self.bot_user())],
             "member_count": len(self.users) + 1, "large": False, "unavailable": False, "features": [], "emojis": [],
             "stickers": [], "voice_states": [], "presences": [], "threads": [], "stage_instances": [],
             "guild_scheduled_events": [], "joined_at": "2026-01-01T00:00:00+00:00", "preferred_locale": "en-US",
@@ -375,7 +322,7 @@ class FakeDiscord(RestRoutes):
         self._answer_timers[interaction.id] = asyncio.get_running_loop().call_later(
             self.ack_deadline, self._check_answered, interaction
         )
-        guild_id = guild_id or self.guild_id
+        guild_id = guild_id or self.guild_of(channel_id)
         channel = {k: v for k, v in self.channels[channel_id].items() if k != "recipient"}
         payload: dict[str, Any] = {
             "id": str(interaction.id), "application_id": str(self.application_id), "type": kind, "data": data,
@@ -396,14 +343,14 @@ class FakeDiscord(RestRoutes):
                 "guild": {"id": str(guild_id), "locale": "en-US", "features": []},
             })  # fmt: skip
         if message is not None:
-            payload["message"] = message.to_api(self.guild_id)
-        await self._dispatch("INTERACTION_CREATE", payload)
+            payload["message"] = message.to_api(guild_id)
+        await self._deliver(interaction, payload)
         return interaction
 
     def _check_answered(self, interaction: FakeInteraction, *, closing: bool = False) -> None:
         """Discord drops an interaction with no callback after 3 s: the user sees "did not respond"."""
         self._answer_timers.pop(interaction.id, None)
-        if interaction.callbacks or interaction.late:
+        if interaction.callbacks or interaction.late or not interaction.delivered:
             return
         interaction.late = True
         what = interaction.data.get("name") or interaction.data.get("custom_id") or "?"
@@ -449,7 +396,7 @@ class FakeDiscord(RestRoutes):
             "name": name,
             "type": 1,
             "options": built,
-            "guild_id": str(guild_id or self.guild_id),
+            "guild_id": str(guild_id or self.guild_of(channel_id or self.channel_id)),
             **({"resolved": resolved} if resolved else {}),
         }
         return await self._interact(
@@ -479,7 +426,7 @@ class FakeDiscord(RestRoutes):
             "name": name,
             "type": 1,
             "options": built,
-            "guild_id": str(self.guild_id),
+            "guild_id": str(self.guild_of(channel_id or self.channel_id)),
         }
         return await self._interact(4, data, user_id=user_id, channel_id=channel_id or self.channel_id)
 
