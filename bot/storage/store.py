@@ -5,6 +5,7 @@ interface)."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import sqlite3
 from pathlib import Path
@@ -45,10 +46,10 @@ class Store(
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         connection = await aiosqlite.connect(path, isolation_level=None)
         connection.row_factory = sqlite3.Row
-        await connection.execute("PRAGMA journal_mode=WAL")
+        await connection.execute("PRAGMA busy_timeout=5000")
+        await _use_wal(connection)
         await connection.execute("PRAGMA synchronous=NORMAL")
         await connection.execute("PRAGMA foreign_keys=ON")
-        await connection.execute("PRAGMA busy_timeout=5000")
         store = cls(SQLite(connection), lease)
         await store._migrate(MIGRATIONS)
         return store
@@ -102,6 +103,19 @@ class Store(
             "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
             (key, value),
         )
+
+
+async def _use_wal(connection: aiosqlite.Connection, tries: int = 50) -> None:
+    """WAL mode. Switching a new file to it needs the file to itself, and SQLite answers "locked" at once
+    (no busy wait) while another process opening it at that moment holds it: then try again shortly."""
+    for attempt in range(tries):
+        try:
+            await connection.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as err:
+            if "locked" not in str(err) or attempt == tries - 1:
+                raise
+            await asyncio.sleep(0.1)
 
 
 async def open_store(
