@@ -81,7 +81,7 @@ class Settings:
     # None: the host name, and this process's shards (see `lease_holder`).
     instance_name: str | None = None
     # How long a lease on a job lasts unless renewed: another process takes over a dead one's jobs after it.
-    job_lease_seconds: float = 30.0
+    job_lease_seconds: float = 15.0
 
     @property
     def lease_holder(self) -> str:

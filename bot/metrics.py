@@ -36,6 +36,7 @@ class _Snapshot(Collector):
     def __init__(self, bot: MJBot) -> None:
         self._bot = bot
         self.jobs_by_status: dict[str, int] = {}  # refreshed from the database before each scrape
+        self.jobs_by_holder: dict[str, int] = {}  # the same
 
     def collect(self) -> Iterable[Metric]:
         mj = self._bot.mj
@@ -43,6 +44,12 @@ class _Snapshot(Collector):
         for status, count in sorted(self.jobs_by_status.items()):
             jobs.add_metric([status], count)
         yield jobs
+        held = GaugeMetricFamily(
+            "mj_open_jobs_by_holder", "Open jobs by the bot process holding their lease", labels=["holder"]
+        )
+        for holder, count in sorted(self.jobs_by_holder.items()):
+            held.add_metric([holder], count)
+        yield held
         codes = CounterMetricFamily("mj_submit_answers", "Submit answers by the API's code", labels=["code"])
         for code, count in sorted(mj.submit_codes.items()):
             codes.add_metric([str(code)], count)
@@ -119,6 +126,7 @@ class Metrics:
         try:
             if self._bot is not None and self._snapshot is not None:
                 self._snapshot.jobs_by_status = await self._bot.store.count_by_status()
+                self._snapshot.jobs_by_holder = await self._bot.store.jobs_by_holder()
         except Exception:  # a busy database leaves the last figures: a scrape must not fail for it
             log.warning("Could not count jobs for /metrics", exc_info=True)
         body = generate_latest(self.registry)

@@ -122,3 +122,15 @@ async def test_check_again_adopts_a_running_job_only(open_store: Opener) -> None
     adopted = await b.adopt_running(running.id)
     assert adopted is not None and adopted.task_id == "task-2"
     assert await a.held_elsewhere({queued.id, running.id}) == {running.id}
+
+
+async def test_open_jobs_are_counted_by_holder(open_store: Opener) -> None:
+    a = await open_store(Lease("a", SHORT))
+    b = await open_store(Lease("b", 30.0))
+    for user in range(3):
+        await a.create_job(new_job(user))
+    done = await b.create_job(new_job(9))
+    await b.set_status(done.id, JobStatus.DONE, shown=True)  # needs no one
+    assert await b.jobs_by_holder() == {"a": 3}
+    await taken_once_expired(b, 3)
+    assert await a.jobs_by_holder() == {"b": 3}

@@ -27,6 +27,13 @@ class LeaseQueries(JobQueries):
         )
         return {int(row[0]) for row in rows}
 
+    async def jobs_by_holder(self) -> dict[str, int]:
+        """The jobs that need an owner, counted by the process whose lease they are under ("" for none)."""
+        rows = await self._db.fetch_all(
+            f"SELECT COALESCE(lease_owner, ''), COUNT(*) FROM jobs WHERE {NEEDS_OWNER} GROUP BY 1"
+        )
+        return {str(row[0]): int(row[1]) for row in rows}
+
     async def release_leases(self) -> None:
         """This process stops: its jobs may be taken by another at once (or by itself when it restarts)."""
         await self._write("UPDATE jobs SET lease_until = 0 WHERE lease_owner = ?", (self.lease.holder,))

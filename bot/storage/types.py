@@ -70,7 +70,7 @@ class Lease:
     its hold on a job lasts unless renewed (seconds)."""
 
     holder: str = "local"
-    seconds: float = 30.0
+    seconds: float = 15.0
 
     def until(self) -> float:
         """The end of a lease taken or renewed now, in epoch seconds."""
