@@ -25,6 +25,7 @@ class RunResult:
     loop_lag_p99_ms: float  # nan when the bot ran without the probe (`python -m bot`)
     cpu_per_job_ms: float
     wall: float
+    takeover: float | None = None  # seconds from a process's SIGKILL until the others held its jobs
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -103,6 +104,7 @@ COLUMNS: list[Column] = [
         lambda n, b: _ratio(n.cpu_per_job_ms, b.cpu_per_job_ms),
     ),
     ("wall s", lambda r: f"{r.wall:.0f}", lambda n, b: ""),
+    ("takeover s", lambda r: "–" if r.takeover is None else f"{r.takeover:.1f}", lambda n, b: ""),
 ]
 
 
@@ -117,7 +119,7 @@ def table(rows: list[list[RunResult]]) -> str:
             lines.append(
                 f"| {run.jobs} | {run.label} | " + " | ".join(cell(run) for _, cell, _ in COLUMNS) + " |"
             )
-        by_label = {run.label: run for run in runs}
+        by_label = {run.label.split(",")[0]: run for run in runs}  # by mode
         if "batch" in by_label and "naive" in by_label:
             naive, batch = by_label["naive"], by_label["batch"]
             cells = " | ".join(ratio(naive, batch) for _, _, ratio in COLUMNS)

@@ -1,7 +1,7 @@
 """Load benchmark: the real bot (a process of its own) against the loopback fake MJ API and fake Discord.
 
     .venv/bin/python -m bench.run --jobs 10 100 1000 [--profile relay|proxy] [--modes ...] [--scale 10]
-                                  [--processes N]
+                                  [--processes N] [--database sqlite|postgresql] [--kill-one]
 
 Profiles: `relay` (default) is new-api in front of a trueai midjourney-proxy (FakeRelay), whose own task
 table is refreshed every 15 s; `proxy` is a direct proxy that answers live (FakeMJ). Job times (45 s, 2 s
@@ -20,6 +20,12 @@ most a couple per user at a time, so the per-user limit of running jobs never ho
 SHARD_IDS=i, against one fake Discord that wants N shards; the channels, the warm-up and the arriving
 jobs are spread over guilds on every shard, so each process serves its share. Peak RSS and CPU are
 then the sum over the processes, and the loop lag is taken over all of their samples.
+
+--database postgresql runs the bot on a throwaway PostgreSQL cluster (tests/postgres.py: Debian's
+server package), a fresh database per run; sqlite (the default) on a file. --kill-one (with two
+processes or more) sends SIGKILL to the last process once every job has arrived and been answered,
+while its jobs run: the run then also measures the takeover, from the SIGKILL until no open job is
+leased to the dead process (the others took every one), and still counts every job delivered.
 
 Figures per run: jobs delivered, Discord 429s, the lag from a task's finish (upstream) and from the
 relay's table showing SUCCESS to its image in Discord (wall seconds), the lag from the table showing
@@ -50,6 +56,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import itertools
 import json
 import math
 import os
@@ -61,8 +68,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bench.report import RunResult, overlap_seconds, percentile, proc_figures, spread, table
+from bot.storage import Lease, open_store
 from tests.fakes.discord import FakeDiscord, FakeInteraction
 from tests.fakes.mj import FakeMJ, FakeRelay
+from tests.postgres import Cluster
 
 ROOT = Path(__file__).resolve().parents[1]
 USERS_PER_CHANNEL = 5
@@ -109,7 +118,8 @@ def bot_environment(
         "DISCORD_TOKEN": discord.bot_token,
         "MJ_API_KEY": mj.api_key,
         "MJ_BASE_URL": mj.base_url,
-        "DATABASE_PATH": str(tmp / "bench.sqlite3"),
+        "DATABASE_PATH": str(sqlite_path(tmp)),
+        "INSTANCE_NAME": holder(shard),
         "GUILD_ID": str(discord.guild_id),
         "DISCORD_API_BASE": discord.api_base,
     }
@@ -117,6 +127,8 @@ def bot_environment(
         env["POLL_MIN_INTERVAL"] = str(6.0 / spec.scale)
         env["POLL_MAX_INTERVAL"] = str(30.0 / spec.scale)
         env["BATCH_POLL_INTERVAL"] = str(0.5 / spec.scale)
+    if spec.database_url:
+        env["DATABASE_URL"] = spec.database_url
     if spec.processes > 1:  # one shard per process; global commands, synced by shard 0's process
         env.update(SHARD_COUNT=str(spec.processes), SHARD_IDS=str(shard))
         del env["GUILD_ID"]
@@ -132,6 +144,23 @@ class RunSpec:
     bot_root: Path
     seed: int
     processes: int = 1
+    database_url: str | None = None  # PostgreSQL; None: SQLite
+    kill_one: bool = False
+
+    @property
+    def label(self) -> str:
+        database = "PostgreSQL" if self.database_url else "SQLite"
+        processes = f"{self.processes} processes" if self.processes > 1 else "1 process"
+        return f"{self.mode}, {processes}, {database}" + (", one killed" if self.kill_one else "")
+
+
+def sqlite_path(tmp: Path) -> Path:
+    return tmp / "bench.sqlite3"
+
+
+def holder(shard: int) -> str:
+    """The process's INSTANCE_NAME: the holder of its jobs' leases."""
+    return f"bench-{shard}"
 
 
 @dataclass
@@ -144,6 +173,7 @@ class Observed:
     peak_rss_mb: float
     cpu_seconds: float
     loop_lag: list[float]
+    takeover: float | None = None  # seconds from the SIGKILL until no open job was leased to the dead
 
 
 async def run_once(spec: RunSpec) -> RunResult:
@@ -202,6 +232,9 @@ async def drive(spec: RunSpec, mj: FakeMJ | FakeRelay, discord: FakeDiscord) -> 
                 prompt: dict[str, object] = {"prompt": f"bench job {i}"}
                 interactions.append(await discord.invoke("imagine", prompt, user_id=user, channel_id=channel))
                 await asyncio.sleep(rng.expovariate(ARRIVAL_RATE))
+            takeover, dead = (
+                (await kill_one(spec, discord, bots, interactions, tmp)) if spec.kill_one else (None, [])
+            )
             slack = 120 if spec.mode == "naive" else 60
             deadline = started + spec.jobs / ARRIVAL_RATE + JOB_SECONDS / spec.scale * 3 + slack
             with contextlib.suppress(TimeoutError):
@@ -209,7 +242,7 @@ async def drive(spec: RunSpec, mj: FakeMJ | FakeRelay, discord: FakeDiscord) -> 
                     lambda: delivered() - warm >= spec.jobs, timeout=deadline - time.monotonic()
                 )
             wall = time.monotonic() - started
-            rss, cpu = summed_figures(bots)
+            rss, cpu = (sum(figure) for figure in zip(summed_figures(bots), *dead, strict=False))
         finally:
             for bot in bots:
                 if bot.returncode is None:
@@ -228,7 +261,36 @@ async def drive(spec: RunSpec, mj: FakeMJ | FakeRelay, discord: FakeDiscord) -> 
             if path.exists()
             for sample in json.loads(path.read_text())["loop_lag"]
         )
-    return Observed(interactions, started, wall, rss, cpu - cpu_before, lag)
+    return Observed(interactions, started, wall, rss, cpu - cpu_before, lag, takeover)
+
+
+async def kill_one(
+    spec: RunSpec,
+    discord: FakeDiscord,
+    bots: list[asyncio.subprocess.Process],
+    interactions: list[FakeInteraction],
+    tmp: Path,
+) -> tuple[float, list[tuple[float, float]]]:
+    """Once every job is answered, SIGKILL the last process; answers the seconds until the others held
+    all of its open jobs, and the dead process's (RSS, CPU) as last seen."""
+    await discord.wait_for(lambda: all(i.message_id for i in interactions), timeout=60)
+    victim, name = bots.pop(), holder(len(bots))
+    figures = proc_figures(victim.pid)
+    observer = await open_store(spec.database_url, sqlite_path(tmp), Lease("bench-observer"))
+    try:
+        held_before = (await observer.jobs_by_holder()).get(name, 0)
+        victim.kill()
+        killed = time.monotonic()
+        await victim.wait()
+        for _look in itertools.count():  # the database, every 50 ms
+            if not (await observer.jobs_by_holder()).get(name, 0):
+                break
+            await asyncio.sleep(0.05)
+        taken = time.monotonic() - killed
+    finally:
+        await observer.close()
+    print(f"killed {name} holding {held_before} open jobs; taken over in {taken:.1f}s", file=sys.stderr)
+    return taken, [figures]
 
 
 def summed_figures(bots: list[asyncio.subprocess.Process]) -> tuple[float, float]:
@@ -283,7 +345,7 @@ def figures(spec: RunSpec, mj: FakeMJ | FakeRelay, discord: FakeDiscord, seen: O
     lookups = sum(1 for r in requests if r.route == POLL_ROUTES[0])
     task_minutes = sum(t.queue_delay + t.duration for t in tasks) * spec.scale / 60
     return RunResult(
-        label=spec.mode,
+        label=spec.label,
         jobs=spec.jobs,
         delivered=delivered,
         http_429=discord.rate_limited,
@@ -300,6 +362,7 @@ def figures(spec: RunSpec, mj: FakeMJ | FakeRelay, discord: FakeDiscord, seen: O
         loop_lag_p99_ms=percentile(seen.loop_lag, 0.99) * 1000,
         cpu_per_job_ms=seen.cpu_seconds / spec.jobs * 1000,
         wall=seen.wall,
+        takeover=seen.takeover,
     )
 
 
@@ -316,23 +379,38 @@ async def main() -> None:
     parser.add_argument(
         "--processes", type=int, default=1, help="bot processes, one shard each, on one database"
     )
+    parser.add_argument("--database", choices=("sqlite", "postgresql"), default="sqlite")
+    parser.add_argument("--kill-one", action="store_true", help="SIGKILL one process mid-run (needs 2+)")
     args = parser.parse_args()
     if args.processes < 1:
         parser.error("--processes must be 1 or more")
+    if args.kill_one and args.processes < 2:
+        parser.error("--kill-one needs --processes 2 or more: someone must take the jobs over")
     bot_root = args.bot_root.resolve()
     if not (bot_root / "bot" / "__main__.py").exists():
         parser.error(f"--bot-root {args.bot_root} holds no bot/__main__.py")
     if "naive" in args.modes and not (bot_root / "bench" / "naive_writer.py").exists():
         parser.error(f"--bot-root {args.bot_root} has no bench/naive_writer.py: leave out the naive mode")
+    cluster = Cluster.start() if args.database == "postgresql" else None
     rows = []
-    for n in args.jobs:
-        runs = []
-        for mode in args.modes:
-            spec = RunSpec(n, mode, args.profile, args.scale, bot_root, args.seed, args.processes)
-            result = await run_once(spec)
-            print(f"N={n} {mode}: {result.delivered}/{n} delivered in {result.wall:.0f}s", file=sys.stderr)
-            runs.append(result)
-        rows.append(runs)
+    try:
+        for n in args.jobs:
+            runs = []
+            for mode in args.modes:
+                url = cluster.fresh_database() if cluster else None
+                spec = RunSpec(
+                    n, mode, args.profile, args.scale, bot_root, args.seed, args.processes, url, args.kill_one
+                )
+                result = await run_once(spec)
+                print(
+                    f"N={n} {spec.label}: {result.delivered}/{n} delivered in {result.wall:.0f}s",
+                    file=sys.stderr,
+                )
+                runs.append(result)
+            rows.append(runs)
+    finally:
+        if cluster is not None:
+            cluster.stop()
     print(table(rows))
 
 
