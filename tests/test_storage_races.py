@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 import asyncpg
 import pytest
 
-from bot.models import Defaults, Job, JobStatus, Mode, NewJob, Reason, ReasonCode
+from bot.models import Defaults, Job, JobStatus, Mode, NewJob, Reason, ReasonCode, StoredButton
 from bot.storage import ButtonSpec, CooldownActive, Quota, QuotaExceeded, Store
 from bot.storage.migrations import MIGRATIONS
 from bot.storage.migrations_pg import POSTGRESQL_MIGRATIONS
@@ -172,3 +172,30 @@ async def test_a_secret_made_by_several_processes_at_once_is_one_secret(open_sto
     )
     assert len(set(kept)) == 1
     assert kept[0] == await stores[0].get_meta("secret")
+
+
+async def test_clicks_on_results_that_retention_deletes_at_that_moment_never_deadlock(
+    open_store: Opener,
+) -> None:
+    """Each click either claims its button before retention (its job stays, unlinked from the deleted
+    parent) or finds the button gone; neither side fails (PostgreSQL would abort one of a deadlock)."""
+    clicker, janitor = await open_store(), await open_store()
+    buttons = []
+    for n in range(30):
+        parent = await clicker.create_job(new_job())
+        await clicker.set_status(parent.id, JobStatus.DONE, shown=True)
+        buttons += await clicker.save_buttons(parent.id, [ButtonSpec(f"MJ::JOB::upsample::1::{n}", "U1", "")])
+
+    async def click(button: StoredButton) -> bool:
+        child = new_job(parent_job_id=button.job_id, custom_id=button.custom_id, parent_task_id="1")
+        try:
+            await clicker.claim_button(button.id, child)
+        except LookupError:  # retention deleted the button first
+            return False
+        return True
+
+    later = datetime.now(UTC) + timedelta(days=1)
+    *claimed, pruned = await asyncio.gather(*(click(b) for b in buttons), janitor.prune_finished(later))
+    assert pruned == 30
+    children = [job for job in await clicker.open_jobs() if job.custom_id]
+    assert len(children) == sum(claimed) and all(job.parent_job_id is None for job in children)

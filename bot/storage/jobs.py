@@ -264,13 +264,24 @@ class JobQueries(InputQueries):
             async with self._transaction():
                 rows = await self._db.fetch_all(
                     f"SELECT id FROM jobs WHERE status IN ({marks}) AND finished_at < ?"
-                    " AND id NOT IN (SELECT job_id FROM bookmarks) LIMIT ?"  # saved results stay
-                    + self._db.for_update,  # a child job being written meanwhile: waited for, then unlinked
+                    " AND id NOT IN (SELECT job_id FROM bookmarks) ORDER BY id LIMIT ?",  # saved results stay
                     (*FINAL, before.timestamp(), batch),
                 )
                 ids = [int(row[0]) for row in rows]
                 if not ids:
                     return removed
+                # Locked in a click's order (PostgreSQL), so the two never deadlock: the jobs' buttons first
+                # (a click being claimed is waited for), then the jobs themselves.
+                chosen = ",".join("?" * len(ids))
+                await self._db.fetch_all(
+                    f"SELECT id FROM buttons WHERE job_id IN ({chosen}) ORDER BY id{self._db.for_update}", ids
+                )
+                rows = await self._db.fetch_all(
+                    f"SELECT id FROM jobs WHERE id IN ({chosen}) ORDER BY id{self._db.for_update}", ids
+                )
+                ids = [int(row[0]) for row in rows]
+                if not ids:
+                    continue  # another process pruned them meanwhile
                 # A bookmark added while the row lock was awaited (PostgreSQL): read again, now it is held.
                 saved = await self._db.fetch_all(
                     f"SELECT DISTINCT job_id FROM bookmarks WHERE job_id IN ({','.join('?' * len(ids))})", ids

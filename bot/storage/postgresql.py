@@ -11,11 +11,10 @@ takes a lock first and reads after it: `lock(key)`, a transaction-scoped advisor
 cooldown check locks its user; a change of defaults its scope), or `for_update` on the row it read (the
 button a click claims, the job a Retry re-queues, the jobs retention deletes). The second transaction waits
 for the first to commit, then its next statement sees the first's write: exactly SQLite's outcome, without
-SERIALIZABLE's aborted transactions to retry. One known edge: a click on a result that retention deletes at
-that very moment can deadlock with it (they lock the button and the job in opposite orders); PostgreSQL
-then fails one of them, after its deadlock_timeout, and the next retention round goes on. A bookmark saved
-while retention waits for its job's row is read again once the row is held, so the job stays; a bookmark
-of a job retention already deleted fails, as on SQLite.
+SERIALIZABLE's aborted transactions to retry. Retention locks a result's buttons before its job, in a
+click's order, so a click on a result being deleted waits or is waited for, and never deadlocks. A
+bookmark saved while retention waits for its job's row is read again once the row is held, so the job
+stays; a bookmark of a job retention already deleted fails, as on SQLite.
 """
 
 from __future__ import annotations
