@@ -45,7 +45,12 @@ class LeaseKeeper:
     async def run(self) -> None:
         while True:
             await asyncio.sleep(self.period)
-            await self.round()
+            try:
+                await self.round()
+            except (
+                Exception
+            ):  # a busy or unreachable database: the next round tries again, well within a lease
+                log.warning("A lease round failed; the next one tries again", exc_info=True)
 
     async def round(self) -> None:
         store = self._core.store
