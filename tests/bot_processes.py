@@ -6,19 +6,14 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import socket
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tests.test_metrics import free_port
+
 ROOT = Path(__file__).resolve().parents[1]
 TIMING_SCALE = 10.0  # the bot's production timing divided by this, as the benchmark runs it
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @dataclass

@@ -66,6 +66,16 @@ async def open_store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIte
 
 
 @pytest.fixture
+async def two_shards() -> AsyncIterator[FakeDiscord]:
+    """A Discord that wants this bot on 2 shards."""
+    discord = FakeDiscord(shard_count=2)
+    await discord.start()
+    yield discord
+    await discord.close()
+    assert discord.violations == [], "the bot broke Discord's rules"
+
+
+@pytest.fixture
 async def fake_mj() -> AsyncIterator[FakeRelay]:
     """new-api in front of a trueai upstream, both on 127.0.0.1."""
     relay = FakeRelay(refresh_period=RELAY_REFRESH_PERIOD, default_duration=1.0, queue_delay=0.1)

@@ -5,12 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
 from dataclasses import replace
 from pathlib import Path
 
 import aiohttp
-import pytest
 
 from bot.app import MJBot
 from bot.config import Settings
@@ -21,16 +19,6 @@ from tests.test_e2e_imagine import has_image, replies_to
 from tests.test_metrics import free_port, scrape
 
 IMAGINE, ACTION = "POST /mj/submit/imagine", "POST /mj/submit/action"
-
-
-@pytest.fixture
-async def two_shards() -> AsyncIterator[FakeDiscord]:
-    """A Discord that wants this bot on 2 shards."""
-    discord = FakeDiscord(shard_count=2)
-    await discord.start()
-    yield discord
-    await discord.close()
-    assert discord.violations == [], "the bot broke Discord's rules"
 
 
 def sharded(tmp_path: Path, mj: FakeRelay, discord: FakeDiscord, *shard_ids: int) -> Settings:
