@@ -96,6 +96,15 @@ async def submits_settled(bot: MJBot, timeout: float = 10.0) -> None:
             await asyncio.sleep(STATE_POLL)
 
 
+async def no_open_jobs(bot: MJBot, timeout: float = 10.0) -> None:
+    """Until every job has ended (a result seen in Discord is marked DONE just after it is posted)."""
+    async with asyncio.timeout(timeout):
+        while True:
+            if not await bot.store.open_jobs():
+                return
+            await asyncio.sleep(STATE_POLL)
+
+
 async def open_job(bot: MJBot, matches: Callable[[Job], bool], timeout: float = 10.0) -> Job:
     """The first open job that `matches`, once there is one."""
     async with asyncio.timeout(timeout):
