@@ -29,8 +29,8 @@ USER_AGENT = f"mj-discord-bot/{__version__} discord.py/{discord.__version__} aio
 
 
 async def open_database(settings: Settings) -> Store:
-    """PostgreSQL at DATABASE_URL, else SQLite at DATABASE_PATH; the jobs this process takes are leased to
-    INSTANCE_NAME."""
+    """PostgreSQL at DATABASE_URL, else SQLite at DATABASE_PATH; the jobs this process creates or takes are
+    leased to it (`Settings.lease_holder`)."""
     lease = Lease(holder=settings.lease_holder, seconds=settings.job_lease_seconds)
     return await open_store(settings.database_url, settings.database_path, lease)
 

@@ -45,11 +45,10 @@ class LeaseKeeper:
     async def run(self) -> None:
         while True:
             await asyncio.sleep(self.period)
+            # A busy or unreachable database: the next round tries again, well within the lease.
             try:
                 await self.round()
-            except (
-                Exception
-            ):  # a busy or unreachable database: the next round tries again, well within a lease
+            except Exception:
                 log.warning("A lease round failed; the next one tries again", exc_info=True)
 
     async def round(self) -> None:

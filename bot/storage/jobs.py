@@ -90,8 +90,7 @@ class JobQueries(InputQueries):
                 new.locale,
                 int(new.dm),
                 new.modal_prompt,
-                self.lease.holder,  # the process that created it works on it
-                self.lease.until(),
+                *self._leased(),
             ),
         )
         if row is None:
@@ -101,7 +100,7 @@ class JobQueries(InputQueries):
         return job
 
     def _leased(self) -> tuple[str, float]:
-        """(lease_owner, lease_until) for a job this process queues: it works on it from now."""
+        """(lease_owner, lease_until) for a job this process creates or queues: it works on it from now."""
         return self.lease.holder, self.lease.until()
 
     async def get_job(self, job_id: int) -> Job | None:
