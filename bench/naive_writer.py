@@ -12,7 +12,8 @@ from __future__ import annotations
 from collections import deque
 from typing import TYPE_CHECKING
 
-from bot.delivery.writer import Writer, _Write
+from bot.delivery.pending import PendingWrite
+from bot.delivery.writer import Writer
 
 if TYPE_CHECKING:
     import discord
@@ -31,17 +32,17 @@ class NaiveWriter(Writer):
         self, client: discord.Client, store: Store, mj: MJClient, budget: ChannelBudget | None = None
     ) -> None:
         super().__init__(client, store, mj, budget)
-        self._backlog: deque[_Write] = deque()
+        self._backlog: deque[PendingWrite] = deque()
 
     def show(self, job: Job) -> None:
-        self._backlog.append(_Write(job, final=False))
+        self._backlog.append(PendingWrite(job, final=False))
         self._wake.set()
 
     def finish(self, job: Job, task: Task | None = None) -> None:
-        self._backlog.append(_Write(job, final=True, task=task))
+        self._backlog.append(PendingWrite(job, final=True, task=task))
         self._wake.set()
 
-    def _pick(self, now: float) -> tuple[_Write | None, float | None]:
+    def _pick(self, now: float) -> tuple[PendingWrite | None, float | None]:
         """The oldest write whose message has none in flight and whose channel has room now."""
         soonest: float | None = None
         busy = set(self._in_flight)  # a message with a write in flight or an older one waiting
